@@ -1,0 +1,91 @@
+"""Portal Transparansi DTSEN: the application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import HTMX_SRI, Config, ConfigError, unknown_environment_settings, validate
+from .extensions import babel, csrf, db, limiter, migrate
+
+__all__ = ["ConfigError", "create_app"]
+
+INSTANCE_CONFIG = "portal.cfg"
+LANGUAGE_COOKIE = "bahasa"
+
+
+def select_locale() -> str:
+    """Return the visitor's chosen language; Bahasa Indonesia unless English was picked."""
+    choice = request.cookies.get(LANGUAGE_COOKIE)
+    return choice if choice in ("id", "en") else "id"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the portal: defaults, instance file, ``PORTAL_*`` environment, then ``config``.
+
+    ``config`` is the test seam; when it is given the instance file is not read.
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config)
+    if config is None:
+        app.config.from_pyfile(INSTANCE_CONFIG, silent=True)
+    unknown = unknown_environment_settings(os.environ)
+    if unknown:
+        raise ConfigError(f"Unknown settings in the environment: {', '.join(unknown)}.")
+    app.config.from_prefixed_env("PORTAL")
+    if config is not None:
+        app.config.update(config)
+    validate(app.config, app.instance_path)
+
+    _configure_logging(app)
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.globals.update(
+        htmx_url=app.config["HTMX_URL"], htmx_sri=HTMX_SRI, languages=app.config["LANGUAGES"]
+    )
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from .database import configure_engine
+
+    configure_engine(app)
+    _register_blueprints(app)
+
+    from . import errors, security
+
+    errors.register(app)
+    security.register(app)
+
+    from .cli import portal_cli
+
+    app.cli.add_command(portal_cli)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .blueprints.health import bp as health_bp
+    from .blueprints.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(health_bp)
+
+
+def _configure_logging(app: Flask) -> None:
+    level = getattr(logging, app.config["LOG_LEVEL"])
+    app.logger.setLevel(level)
+    logging.getLogger("portal").setLevel(level)
+    if app.config["TESTING"] and app.config.get("CAPTCHA_TEST_ANSWER"):
+        app.logger.warning("Testing mode: the captcha accepts the fixed test answer.")

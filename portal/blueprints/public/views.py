@@ -1,0 +1,45 @@
+"""Views of the public pages that need no data beyond the current edition."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Response, redirect, render_template, request, url_for
+
+from ... import LANGUAGE_COOKIE
+from ...services.editions import current_edition
+from . import bp
+
+
+@bp.get("/")
+def home() -> str:
+    """Explain DTSEN and lead to the four things one can do here."""
+    return render_template("public/home.html", edition=current_edition())
+
+
+@bp.get("/privasi")
+def privacy() -> str:
+    """Show the privacy notice required by UU PDP 27/2022."""
+    return render_template("public/privacy.html")
+
+
+def _safe_next(target: str | None) -> str:
+    """Return ``target`` if it is a path on this site, else the home page (no open redirect)."""
+    if not target:
+        return url_for("public.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("public.home")
+    return target
+
+
+@bp.get("/bahasa/<code>")
+def set_language(code: str) -> Response:
+    """Switch the interface language and go back to the page the visitor was on."""
+    response = redirect(_safe_next(request.args.get("next")), code=303)
+    if code in ("id", "en"):
+        response.set_cookie(
+            LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+            secure=request.is_secure,
+        )
+    return response

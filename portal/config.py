@@ -1,0 +1,200 @@
+"""Settings: class defaults, the instance file, then ``PORTAL_*`` environment variables.
+
+Every known setting is listed once in ``SETTINGS``; ``validate`` checks and normalises the
+merged configuration in the factory, so a typo or a weak secret stops the start-up with a
+clear message instead of surfacing later as a 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid; the portal refuses to start."""
+
+
+#: The settings an operator may give as ``PORTAL_<NAME>``, with a line of documentation each.
+#: The README's configuration table is written from this list.
+SETTINGS: dict[str, str] = {
+    "SECRET_KEY": "Signs sessions and CSRF tokens. At least 32 characters, random.",
+    "DATABASE_URL": "SQLAlchemy URL: sqlite:///path or postgresql://user@host/db.",
+    "DATA_KEYS": "Fernet keys for personal data at rest, comma-separated, newest first.",
+    "HMAC_KEY": "Key for the keyed HMAC of NIK and KK numbers (at least 32 characters).",
+    "RATELIMIT_STORAGE_URI": "Rate-limit storage: memory:// (one process) or redis://host:port/db.",
+    "HTMX_URL": "Where the browser loads htmx from: the pinned CDN URL or a self-hosted copy.",
+    "REQUIRE_2FA": "Staff must use a TOTP second factor (true in production).",
+    "SESSION_COOKIE_SECURE": "Send the session cookie over HTTPS only (true in production).",
+    "TRUSTED_PROXIES": "Number of reverse proxies in front of the portal (for X-Forwarded-For).",
+    "TESTING": "Testing mode; enables the captcha test answer. Never in production.",
+    "CAPTCHA_TEST_ANSWER": "Fixed captcha answer for end-to-end tests, honoured only when testing.",
+    "LOG_LEVEL": "Logging level: DEBUG, INFO, WARNING or ERROR.",
+    "PORT": "Port for `make run` (default 8000). Not read by the application.",
+}
+
+#: Variables with the PORTAL_ prefix that belong to the tooling, not to the application.
+TOOLING_VARIABLES = frozenset({
+    "PORTAL_TEST_DATABASE_URL",
+    "PORTAL_TEST_REDIS_URL",
+    "PORTAL_BENCH_DATABASE_URL",
+})
+
+HTMX_VERSION = "2.0.11"
+HTMX_CDN_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
+#: Subresource Integrity hash of htmx.min.js 2.0.11; a self-hosted copy must be the same file.
+HTMX_SRI = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
+
+_TRUE = frozenset({"1", "true", "yes", "on", "ya"})
+_FALSE = frozenset({"0", "false", "no", "off", "tidak", ""})
+
+
+class Config:
+    """Production-safe defaults. Secrets have none: they must be given."""
+
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str | None = None  # None: SQLite file in the instance folder
+    DATA_KEYS: str | None = None
+    HMAC_KEY: str | None = None
+    RATELIMIT_STORAGE_URI = "memory://"
+    HTMX_URL = HTMX_CDN_URL
+    REQUIRE_2FA = True
+    SESSION_COOKIE_SECURE = True
+    TRUSTED_PROXIES = 0
+    TESTING = False
+    CAPTCHA_TEST_ANSWER: str | None = None
+    LOG_LEVEL = "INFO"
+    PORT = 8000
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 30 * 60
+    # A form may stay open for a long time on a slow phone; the session bounds the token.
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Keep SQL parameters (names, HMACs) out of exception messages and so out of the logs.
+    SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True, "pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    LANGUAGES = ("id", "en")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "fixed-window"
+
+
+def _as_bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigError(f"PORTAL_{name} must be true or false, not {value!r}.")
+
+
+def _as_int(name: str, value: Any, minimum: int, maximum: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"PORTAL_{name} must be a whole number, not {value!r}.") from None
+    if not minimum <= number <= maximum:
+        raise ConfigError(f"PORTAL_{name} must be between {minimum} and {maximum}.")
+    return number
+
+
+def _check_secret(name: str, value: Any) -> str:
+    if value is None or str(value).strip() == "":
+        raise ConfigError(
+            f"PORTAL_{name} is not set. Generate one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+        )
+    text = str(value)
+    if len(text) < 32:
+        raise ConfigError(f"PORTAL_{name} is too short: use at least 32 random characters.")
+    return text
+
+
+def parse_data_keys(value: Any) -> list[bytes]:
+    """Split and check ``DATA_KEYS``: Fernet keys, comma-separated, newest first."""
+    keys = [part.strip() for part in str(value or "").split(",") if part.strip()]
+    if not keys:
+        raise ConfigError(
+            "PORTAL_DATA_KEYS is not set. Generate a key with `python -c "
+            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
+        )
+    for position, key in enumerate(keys, start=1):
+        try:
+            if len(base64.urlsafe_b64decode(key.encode())) != 32:
+                raise ValueError
+            Fernet(key.encode())
+        except (ValueError, binascii.Error):
+            raise ConfigError(
+                f"PORTAL_DATA_KEYS: key {position} is not a valid Fernet key."
+            ) from None
+    return [key.encode() for key in keys]
+
+
+def database_uri(url: str | None, instance_path: str) -> str:
+    """Turn ``DATABASE_URL`` into a SQLAlchemy URI, defaulting to the embedded SQLite file."""
+    if not url:
+        return "sqlite:///" + os.path.join(instance_path, "portal.db")
+    url = str(url).strip()
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    if url.startswith(("sqlite://", "postgresql+psycopg://")):
+        return url
+    raise ConfigError(
+        "PORTAL_DATABASE_URL must start with sqlite:// or postgresql:// "
+        f"(got a URL with scheme {url.split(':', 1)[0]!r})."
+    )
+
+
+def unknown_environment_settings(environ: Mapping[str, str]) -> list[str]:
+    """Return ``PORTAL_*`` variables that name no known setting (most likely typos)."""
+    return sorted(
+        name for name in environ
+        if name.startswith("PORTAL_")
+        and name not in TOOLING_VARIABLES
+        and name[len("PORTAL_"):] not in SETTINGS
+    )
+
+
+def validate(config: dict[str, Any], instance_path: str) -> None:
+    """Check and normalise the merged configuration in place; raise ``ConfigError``."""
+    testing = _as_bool("TESTING", config.get("TESTING", False))
+    config["TESTING"] = testing
+    config["SECRET_KEY"] = _check_secret("SECRET_KEY", config.get("SECRET_KEY"))
+    config["HMAC_KEY"] = _check_secret("HMAC_KEY", config.get("HMAC_KEY"))
+    config["DATA_KEY_LIST"] = parse_data_keys(config.get("DATA_KEYS"))
+    config["SQLALCHEMY_DATABASE_URI"] = database_uri(config.get("DATABASE_URL"), instance_path)
+
+    for name in ("REQUIRE_2FA", "SESSION_COOKIE_SECURE"):
+        config[name] = _as_bool(name, config.get(name))
+    config["TRUSTED_PROXIES"] = _as_int("TRUSTED_PROXIES", config.get("TRUSTED_PROXIES"), 0, 5)
+    config["PORT"] = _as_int("PORT", config.get("PORT"), 1, 65535)
+
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "")
+    if not storage.startswith(("memory://", "redis://", "rediss://")):
+        raise ConfigError("PORTAL_RATELIMIT_STORAGE_URI must be memory:// or redis://host:port/db.")
+    config["RATELIMIT_STORAGE_URI"] = storage
+
+    htmx_url = str(config.get("HTMX_URL") or "")
+    if not (htmx_url.startswith("https://") or (htmx_url.startswith("/") and not htmx_url.startswith("//"))):
+        raise ConfigError("PORTAL_HTMX_URL must be an https:// URL or a path on this site such as /static/….")
+    config["HTMX_URL"] = htmx_url
+
+    level = str(config.get("LOG_LEVEL") or "INFO").upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError("PORTAL_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
+    config["LOG_LEVEL"] = level
+
+    answer = config.get("CAPTCHA_TEST_ANSWER")
+    if answer and not testing:
+        raise ConfigError("PORTAL_CAPTCHA_TEST_ANSWER is only allowed together with PORTAL_TESTING=true.")

@@ -1,0 +1,16 @@
+"""Database models, one module per aggregate."""
+
+from .recipients import Edition, Program, Recipient, RecipientProgram
+from .regions import Region, RegionLevel
+from .users import Role, User
+
+__all__ = [
+    "Edition",
+    "Program",
+    "Recipient",
+    "RecipientProgram",
+    "Region",
+    "RegionLevel",
+    "Role",
+    "User",
+]
