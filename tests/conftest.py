@@ -1,0 +1,147 @@
+"""Shared fixtures: a schema built by the migrations, and each test rolled back.
+
+The engine is SQLite unless ``PORTAL_TEST_ENGINE=postgresql``, which needs
+``PORTAL_TEST_DATABASE_URL`` (a server where a throwaway database can be created). Under CI a
+missing service is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from portal import create_app
+from portal.extensions import db
+from tests.support import make_config
+
+ENGINE = os.environ.get("PORTAL_TEST_ENGINE", "sqlite")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_report_header() -> str:
+    return f"portal test engine: {ENGINE}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # A test that uses the database is marked ``db``; the PostgreSQL pass runs only those
+    # (browser tests excepted: they exercise the pages, not the engine).
+    for item in items:
+        if "database_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)
+    if ENGINE != "sqlite":
+        selected = [
+            item for item in items
+            if item.get_closest_marker("db") and not item.get_closest_marker("browser")
+        ]
+        config.hook.pytest_deselected(items=[i for i in items if i not in selected])
+        items[:] = selected
+
+
+def _create_postgres_database() -> tuple[str, str]:
+    base = os.environ.get("PORTAL_TEST_DATABASE_URL")
+    if not base:
+        raise pytest.UsageError("PORTAL_TEST_ENGINE=postgresql needs PORTAL_TEST_DATABASE_URL.")
+    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"portal_test_{secrets.token_hex(4)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure here means the service is unusable
+        pytest.exit(f"PostgreSQL at {url.render_as_string()} is not usable: {exc}", returncode=3)
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False), name
+
+
+def _drop_postgres_database(name: str) -> None:
+    url = make_url(os.environ["PORTAL_TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database with the schema built by running the migrations, for the whole session."""
+    if ENGINE == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal-test.db'}"
+        name = None
+    elif ENGINE == "postgresql":
+        url, name = _create_postgres_database()
+    else:
+        raise pytest.UsageError(f"Unknown PORTAL_TEST_ENGINE {ENGINE!r}: use sqlite or postgresql.")
+    app = create_app(make_config(url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    yield url
+    if name:
+        _drop_postgres_database(name)
+
+
+@pytest.fixture
+def config_overrides() -> dict[str, Any]:
+    """Override in a test module to change the app's settings."""
+    return {}
+
+
+class _BoundSession(FlaskSession):
+    """A session that keeps to the test's connection (Flask-SQLAlchemy would pick the engine)."""
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any) -> Any:
+        return bind if bind is not None else self.bind
+
+
+@pytest.fixture
+def app(database_url: str, config_overrides: dict[str, Any]) -> Iterator[Flask]:
+    """An app whose every database change is rolled back after the test."""
+    application = create_app(make_config(database_url, **config_overrides))
+    with application.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original_session = db.session
+        # Commits inside the test only release a savepoint of this outer transaction.
+        db.session = db._make_scoped_session(  # noqa: SLF001 - the test seam Flask-SQLAlchemy offers
+            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": _BoundSession}
+        )
+        try:
+            yield application
+        finally:
+            db.session.remove()
+            db.session = original_session
+            transaction.rollback()
+            connection.close()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def regions(app: Flask) -> list[str]:
+    """Load the real regions of Kota Bandung (32.73) and its parents; return their codes."""
+    from portal.services.regions import RegionRow, bundled_rows, import_regions
+
+    wanted = [row for row in bundled_rows() if row.code in ("32", "32.73") or row.code.startswith("32.73.")]
+    import_regions([RegionRow(r.line, r.code, r.name) for r in wanted])
+    db.session.commit()
+    return [row.code for row in wanted]
