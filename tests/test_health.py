@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from portal import create_app
-from portal.models import Edition
 from portal.extensions import db
-
+from portal.models import Edition
 from tests.support import make_config
 
 

@@ -46,6 +46,14 @@ class LineError:
         return f"Baris {self.line}: {self.reason}"
 
 
+class RegionFileError(Exception):
+    """The list cannot be read at all (not UTF-8 text, not CSV); nothing was changed."""
+
+
+class MassRemovalError(Exception):
+    """The list would retire a large share of the regions: most likely a truncated file."""
+
+
 @dataclass(slots=True)
 class RegionImportResult:
     """What an import changed."""
@@ -96,7 +104,10 @@ def read_rows(stream: TextIO) -> tuple[list[RegionRow], list[LineError]]:
                 seen.add(row.code)
                 rows.append(row)
     except (csv.Error, UnicodeDecodeError) as exc:
-        errors.append(LineError(reader.line_num + 1, f"berkas tidak dapat dibaca sebagai CSV UTF-8 ({exc})."))
+        # A half-read list would retire every region after the bad spot: stop instead.
+        raise RegionFileError(
+            f"Berkas tidak dapat dibaca sebagai CSV UTF-8 setelah baris {reader.line_num}: {exc}"
+        ) from None
     return rows, errors
 
 
@@ -121,8 +132,13 @@ def import_regions(
     errors: Iterable[LineError] = (),
     *,
     progress: Progress | None = None,
+    max_removal: float = 0.05,
 ) -> RegionImportResult:
-    """Bring the regions table in line with ``rows``; flushes, never commits."""
+    """Bring the regions table in line with ``rows``; flushes, never commits.
+
+    :raises MassRemovalError: more than ``max_removal`` of the active regions would leave the
+        list; pass ``max_removal=1.0`` to accept that on purpose.
+    """
     result = RegionImportResult(errors=list(errors))
     existing = {
         code: (name, active)
@@ -163,11 +179,18 @@ def import_regions(
         result.errors.sort(key=lambda e: e.line)
         return result
 
+    active_before = {c for c, (_, active) in existing.items() if active}
+    leaving = active_before - accepted
+    if active_before and len(leaving) > max_removal * len(active_before):
+        raise MassRemovalError(
+            f"{len(leaving):,} dari {len(active_before):,} wilayah aktif tidak ada di daftar baru. "
+            "Periksa apakah berkasnya lengkap; bila memang benar, ulangi dengan --izinkan-hapus."
+        )
     for chunk in _chunks(new_rows):
         db.session.execute(insert(Region), chunk)
     for chunk in _chunks(changed_rows):
         db.session.execute(update(Region), chunk)
-    _retire(set(existing) - accepted, {c for c, (_, active) in existing.items() if active}, result)
+    _retire(set(existing) - accepted, active_before, result)
     result.errors.sort(key=lambda e: e.line)
     db.session.flush()
     return result

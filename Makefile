@@ -1,0 +1,57 @@
+# Portal Transparansi DTSEN. `make run` serves the portal; `make test` runs the whole suite.
+# Both install what is missing into .venv first; a second run installs nothing.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   := $(or $(PORTAL_PORT),8000)
+PO     := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
+MO     := $(PO:.po=.mo)
+
+.PHONY: run test test-sqlite test-postgresql lint translations extract-messages clean
+
+run: $(VENV)/.installed $(MO) instance/portal.cfg
+	@$(BIN)/flask --app wsgi portal setup --demo
+	@echo "Portal berjalan di http://127.0.0.1:$(PORT)  (hentikan dengan Ctrl+C)"
+	@$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 4 \
+		--access-logfile - --log-level warning wsgi:app
+
+test: $(VENV)/.installed-dev $(MO)
+	@scripts/ensure-chromium.sh
+	$(BIN)/python -m pytest
+	@if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then \
+		echo "== Database tests again on PostgreSQL =="; \
+		PORTAL_TEST_ENGINE=postgresql $(BIN)/python -m pytest; \
+	fi
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+
+translations: $(MO)
+
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o portal/translations/messages.pot .
+	$(BIN)/pybabel update -q -i portal/translations/messages.pot -d portal/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 atau lebih baru diperlukan (PYTHON=$(PYTHON))."; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { echo "Pasang modul venv Python (Debian: apt-get install python3-venv)."; exit 1; }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -q -i $< -o $@
+
+instance/portal.cfg: | $(VENV)/.installed
+	$(BIN)/python -m portal.bootstrap instance
