@@ -30,8 +30,8 @@ lint: $(VENV)/.installed-dev
 translations: $(MO)
 
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o portal/translations/messages.pot .
-	$(BIN)/pybabel update -q -i portal/translations/messages.pot -d portal/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -o portal/translations/messages.pot .
+	$(BIN)/pybabel -q update --no-wrap -i portal/translations/messages.pot -d portal/translations -l en
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
@@ -51,7 +51,7 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	@touch $@
 
 %.mo: %.po | $(VENV)/.installed
-	$(BIN)/pybabel compile -q -i $< -o $@
+	$(BIN)/pybabel -q compile -i $< -o $@
 
 instance/portal.cfg: | $(VENV)/.installed
 	$(BIN)/python -m portal.bootstrap instance

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, request
+from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import HTMX_SRI, Config, ConfigError, unknown_environment_settings, validate
@@ -50,7 +51,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals.update(
-        htmx_url=app.config["HTMX_URL"], htmx_sri=HTMX_SRI, languages=app.config["LANGUAGES"]
+        htmx_url=app.config["HTMX_URL"], htmx_sri=HTMX_SRI, languages=app.config["LANGUAGES"],
+        current_locale=get_locale,
     )
 
     db.init_app(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, Response, current_app, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -64,25 +64,32 @@ CSRF_TEXT = ErrorText(
 )
 
 
-def render_error(code: int, text: ErrorText | None = None) -> tuple[str, int]:
+def render_error(code: int, text: ErrorText | None = None) -> Response:
     """Render the error page (or its fragment for htmx) for a status code."""
     text = text or ERROR_TEXTS.get(code) or ERROR_TEXTS[400 if code < 500 else 500]
     template = "errors/_error.html" if request.headers.get("HX-Request") == "true" else "errors/error.html"
-    return render_template(template, code=code, title=text.title, message=text.message), code
+    response = make_response(render_template(template, code=code, title=text.title, message=text.message), code)
+    response.vary.add("HX-Request")
+    return response
 
 
-def _handle_http(error: HTTPException) -> tuple[str, int] | HTTPException:
+def _handle_http(error: HTTPException) -> Response | HTTPException:
     code = error.code or 500
     if code < 400:
         return error
-    return render_error(code)
+    response = render_error(code)
+    # Keep what the protocol requires of the original answer: Allow on 405, Retry-After on 429.
+    for name, value in error.get_headers():
+        if name.lower() in {"allow", "retry-after", "www-authenticate"}:
+            response.headers[name] = value
+    return response
 
 
-def _handle_csrf(_error: CSRFError) -> tuple[str, int]:
+def _handle_csrf(_error: CSRFError) -> Response:
     return render_error(400, CSRF_TEXT)
 
 
-def _handle_unexpected(error: Exception) -> tuple[str, int]:
+def _handle_unexpected(error: Exception) -> Response:
     # Roll back first so a failed transaction cannot leak into the error page's own queries.
     db.session.rollback()
     # The path never carries personal data (searches are POSTed) and SQL parameters are hidden

@@ -61,3 +61,14 @@ def drop_postgres_database(name: str) -> None:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+#: A page with a form, as later issues' pages will be: it puts the CSRF token in <body hx-headers>.
+FORM_PAGE = (
+    '{% extends "base.html" %}{% import "macros/htmx.html" as htmx %}'
+    "{% block body_attrs %}{{ htmx.csrf_headers() }}{% endblock %}"
+    "{% block title %}Uji formulir{% endblock %}"
+    '{% block content %}<form method="post" action="/_t/post">'
+    '<input type="hidden" name="csrf_token" value="{{ csrf_token() }}"><button>Kirim</button></form>'
+    "{% endblock %}"
+)
