@@ -26,6 +26,11 @@ portal_cli.add_command(demo_cli)
 EXIT_OK, EXIT_PARTIAL, EXIT_NOTHING = 0, 1, 2
 
 
+def _n(number: int) -> str:
+    """Format a count the Indonesian way: 83.762."""
+    return f"{number:,}".replace(",", ".")
+
+
 @regions_cli.command("import")
 @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--errors", "errors_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -48,7 +53,7 @@ def regions_import(file: Path | None, errors_file: Path | None, allow_removal: b
             click.echo(f"Gagal: {exc} Tidak ada data yang diubah.", err=True)
             sys.exit(EXIT_NOTHING)
         source = str(file)
-    click.echo(f"Mengimpor wilayah dari {source}: {len(rows):,} baris terbaca.")
+    click.echo(f"Mengimpor wilayah dari {source}: {_n(len(rows))} baris terbaca.")
     try:
         with click.progressbar(length=len(rows), label="Wilayah", file=sys.stderr) as bar:
             result = region_service.import_regions(
@@ -61,16 +66,16 @@ def regions_import(file: Path | None, errors_file: Path | None, allow_removal: b
     db.session.commit()
 
     click.echo(
-        f"Selesai: {result.added:,} baru, {result.renamed:,} berganti nama, "
-        f"{result.reactivated:,} aktif kembali, {result.unchanged:,} tetap, "
-        f"{result.deactivated:,} dinonaktifkan, {result.deleted:,} dihapus, "
-        f"{len(result.errors):,} baris ditolak."
+        f"Selesai: {_n(result.added)} baru, {_n(result.renamed)} berganti nama, "
+        f"{_n(result.reactivated)} aktif kembali, {_n(result.unchanged)} tetap, "
+        f"{_n(result.deactivated)} dinonaktifkan, {_n(result.deleted)} dihapus, "
+        f"{_n(len(result.errors))} baris ditolak."
     )
     for level, label in ((1, "provinsi"), (2, "kabupaten/kota"), (3, "kecamatan"), (4, "desa/kelurahan")):
         count = db.session.scalar(
             select(func.count()).select_from(Region).where(Region.level == level, Region.active.is_(True))
         )
-        click.echo(f"  {label}: {count:,} aktif")
+        click.echo(f"  {label}: {_n(count)} aktif")
     _report_errors(result.errors, errors_file)
     if result.errors:
         sys.exit(EXIT_NOTHING if result.imported == 0 else EXIT_PARTIAL)
@@ -81,12 +86,12 @@ def _report_errors(errors: list[region_service.LineError], errors_file: Path | N
         return
     if errors_file is not None:
         errors_file.write_text("".join(f"{error}\n" for error in errors), encoding="utf-8")
-        click.echo(f"{len(errors):,} baris ditolak; rinciannya di {errors_file}.", err=True)
+        click.echo(f"{_n(len(errors))} baris ditolak; rinciannya di {errors_file}.", err=True)
         return
     for error in errors[:50]:
         click.echo(str(error), err=True)
     if len(errors) > 50:
-        click.echo(f"… dan {len(errors) - 50:,} baris lain (pakai --errors FILE).", err=True)
+        click.echo(f"… dan {_n(len(errors) - 50)} baris lain (pakai --errors FILE).", err=True)
 
 
 DEMO_LOGINS_FILE = "demo-logins.txt"
@@ -112,13 +117,13 @@ def demo_seed(recipients: int | None, reset: bool, regencies: tuple[str, ...]) -
     db.session.commit()
     if result.skipped:
         click.echo(
-            f"Data demo edisi {result.edition_code} sudah ada ({result.recipients:,} penerima); "
+            f"Data demo edisi {result.edition_code} sudah ada ({_n(result.recipients)} penerima); "
             "tidak ada yang diubah. Pakai --reset untuk membuat ulang."
         )
     else:
         click.echo(
-            f"Data demo edisi {result.edition_code}: {result.recipients:,} penerima dalam "
-            f"{result.households:,} keluarga di {result.villages:,} desa/kelurahan."
+            f"Data demo edisi {result.edition_code}: {_n(result.recipients)} penerima dalam "
+            f"{_n(result.households)} keluarga di {_n(result.villages)} desa/kelurahan."
         )
     _write_demo_logins(result.logins)
     _echo_demo_logins()

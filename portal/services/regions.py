@@ -183,7 +183,7 @@ def import_regions(
     leaving = active_before - accepted
     if active_before and len(leaving) > max_removal * len(active_before):
         raise MassRemovalError(
-            f"{len(leaving):,} dari {len(active_before):,} wilayah aktif tidak ada di daftar baru. "
+            f"{len(leaving)} dari {len(active_before)} wilayah aktif tidak ada di daftar baru. "
             "Periksa apakah berkasnya lengkap; bila memang benar, ulangi dengan --izinkan-hapus."
         )
     for chunk in _chunks(new_rows):
