@@ -1,10 +1,12 @@
 """Database models, one module per aggregate."""
 
+from .captcha import CaptchaChallenge
 from .recipients import Edition, Program, Recipient, RecipientProgram
 from .regions import Region, RegionLevel
 from .users import Role, User
 
 __all__ = [
+    "CaptchaChallenge",
     "Edition",
     "Program",
     "Recipient",
