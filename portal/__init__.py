@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -22,6 +22,8 @@ LANGUAGE_COOKIE = "bahasa"
 
 def select_locale() -> str:
     """Return the visitor's chosen language; Bahasa Indonesia unless English was picked."""
+    if not has_request_context():
+        return "id"  # CLI commands and background work speak the source language
     choice = request.cookies.get(LANGUAGE_COOKIE)
     return choice if choice in ("id", "en") else "id"
 
@@ -78,11 +80,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .blueprints.captcha import bp as captcha_bp
+    from .blueprints.cek import bp as cek_bp
     from .blueprints.health import bp as health_bp
     from .blueprints.public import bp as public_bp
+    from .blueprints.wilayah import bp as wilayah_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(cek_bp)
+    app.register_blueprint(wilayah_bp)
+    app.register_blueprint(captcha_bp)
 
 
 def _configure_logging(app: Flask) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cryptography.fernet import Fernet
+from limits import parse_many
 
 
 class ConfigError(RuntimeError):
@@ -35,6 +36,11 @@ SETTINGS: dict[str, str] = {
     "TESTING": "Testing mode; enables the captcha test answer. Never in production.",
     "CAPTCHA_TEST_ANSWER": "Fixed captcha answer for end-to-end tests, honoured only when testing.",
     "LOG_LEVEL": "Logging level: DEBUG, INFO, WARNING or ERROR.",
+    "CEK_RATE_LIMIT": "Searches per client address on each of POST /cek/nik and /cek/nama.",
+    "CEK_PAGE_RATE_LIMIT": "Views of /cek per client address (each issues a captcha challenge).",
+    "CAPTCHA_RATE_LIMIT_NEW": "New captcha codes (GET /captcha/baru) per client address.",
+    "CAPTCHA_RATE_LIMIT_IMAGE": "Captcha images per client address.",
+    "CAPTCHA_RATE_LIMIT_AUDIO": "Captcha audio files per client address.",
     "PORT": "Port for `make run` (default 8000). Not read by the application.",
 }
 
@@ -71,6 +77,13 @@ class Config:
     CAPTCHA_TEST_ANSWER: str | None = None
     LOG_LEVEL = "INFO"
     PORT = 8000
+    # Rate limits per client address (Flask-Limiter syntax, ";" between limits), read at request
+    # time. Generous, because many phones share one carrier address.
+    CEK_RATE_LIMIT = "20/minute;200/day"
+    CEK_PAGE_RATE_LIMIT = "60/minute"
+    CAPTCHA_RATE_LIMIT_NEW = "30/minute"
+    CAPTCHA_RATE_LIMIT_IMAGE = "60/minute"
+    CAPTCHA_RATE_LIMIT_AUDIO = "30/minute"
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -195,6 +208,15 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError("PORTAL_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
     config["LOG_LEVEL"] = level
+
+    for name in ("CEK_RATE_LIMIT", "CEK_PAGE_RATE_LIMIT", "CAPTCHA_RATE_LIMIT_NEW",
+                 "CAPTCHA_RATE_LIMIT_IMAGE", "CAPTCHA_RATE_LIMIT_AUDIO"):
+        # A malformed limit would make Flask-Limiter fall back to no limit at all: refuse it here.
+        try:
+            if not parse_many(str(config.get(name) or "")):
+                raise ValueError
+        except ValueError:
+            raise ConfigError(f"PORTAL_{name} is not a valid rate limit (e.g. 20/minute;200/day).") from None
 
     answer = config.get("CAPTCHA_TEST_ANSWER")
     if answer and not testing:

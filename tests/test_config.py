@@ -116,3 +116,9 @@ def test_every_setting_is_documented_in_the_readme():
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     missing = [key for key in SETTINGS if f"PORTAL_{key}" not in readme]
     assert missing == []
+
+
+def test_a_malformed_rate_limit_is_refused(config):
+    config["CEK_RATE_LIMIT"] = "banyak sekali"
+    with pytest.raises(ConfigError, match="PORTAL_CEK_RATE_LIMIT is not a valid rate limit"):
+        create_app(config)

@@ -24,7 +24,8 @@ Rules, in order:
    (old j is new y and old dj is new j, so j and y must meet; this also makes
    sj=sy and nj=ny), and doubled letters collapse. Every spelling of Muhammad
    (Muhammad, Mohammad, Mochammad, Moch., Moh., Muh., Mhd., Mohd, ...) becomes
-   "muhamad"; a bare "M." is an initial and stays "m".
+   "muhamad"; a bare "M." is an initial and stays "m". Achmad, Akhmad and Ahmad become
+   "ahmad" (ch/kh alone would leave the common "Ahmad" apart).
 6. Words are joined by single spaces and cut to 150 characters at a word
    boundary. The function is applied until it reaches a fixed point, so
    `name_key(name_key(x)) == name_key(x)` holds for every input.
@@ -59,7 +60,7 @@ PREFIX_TITLES: frozenset[str] = frozenset(
         # academic and professional
         "dr", "drg", "drh", "drs", "dra", "ir", "prof", "ns", "apt",
         # religious
-        "h", "hj", "haji", "hajah", "hajjah", "kh", "kyai", "kiai", "pdt", "tgk",
+        "h", "hj", "haji", "hajah", "hajjah", "hadji", "hadjah", "kh", "kyai", "kiai", "pdt", "tgk",
         "teungku", "ust", "ustad", "ustadz", "ustaz", "ustadzah", "ustazah",
         # Minangkabau adat title (Datuk)
         "dt", "datuk",
@@ -136,6 +137,8 @@ def _canonical_spelling(word: str) -> str:
 
 # Compare spellings after canonicalization so "Moehammad" or "Mochamad" also meet.
 _MUHAMMAD_KEYS = frozenset(_canonical_spelling(s) for s in _MUHAMMAD_SPELLINGS)
+_AHMAD = "ahmad"
+_AHMAD_KEYS = frozenset(_canonical_spelling(s) for s in ("ahmad", "achmad", "akhmad"))
 
 
 # A word as written: its letters, whether it had dots, and its dot-separated parts.
@@ -180,7 +183,11 @@ def _key_once(raw: str) -> str:
     tokens: list[str] = []
     for letters, _dotted, _parts in words:
         token = _canonical_spelling(letters)
-        tokens.append(_MUHAMMAD if token in _MUHAMMAD_KEYS else token)
+        if token in _MUHAMMAD_KEYS:
+            token = _MUHAMMAD
+        elif token in _AHMAD_KEYS:
+            token = _AHMAD
+        tokens.append(token)
 
     key = ""
     for token in tokens:

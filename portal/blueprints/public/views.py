@@ -28,7 +28,7 @@ def _safe_next(target: str | None) -> str:
     if not target:
         return url_for("public.home")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
         return url_for("public.home")
     return target
 

@@ -1,0 +1,90 @@
+"""The region cascade: province, regency, district, village, each chosen among active children.
+
+Both the HTMX cascade (``/wilayah/<kode>/opsi``) and the step-by-step cascade without
+JavaScript (``/cek?provinsi=…&kabupaten=…``) read from here. Region codes are public
+Kemendagri codes, not personal data, so they may travel in URLs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Region, RegionLevel
+from ..models.regions import level_of, normalize_code
+
+#: The cascade's levels, as named in URLs and forms.
+LEVEL_NAMES = ("provinsi", "kabupaten", "kecamatan", "desa")
+
+
+@dataclass(frozen=True, slots=True)
+class RegionOption:
+    """One choice in a cascade select."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CascadeLevel:
+    """One select of the cascade: its options (empty until the parent is chosen) and the choice."""
+
+    name: str
+    level: int
+    options: tuple[RegionOption, ...]
+    selected: str | None
+
+    @property
+    def available(self) -> bool:
+        """Report whether the parent is chosen, so this level can be picked."""
+        return bool(self.options)
+
+
+def find_region(raw_code: str) -> Region | None:
+    """Return the active region with this code (dotted or digits), or None."""
+    code = normalize_code(raw_code or "")
+    if code is None:
+        return None
+    region = db.session.get(Region, code)
+    return region if region is not None and region.active else None
+
+
+def children(parent_code: str | None) -> list[RegionOption]:
+    """Return the active children of a region (the provinces for None), sorted by name."""
+    query = select(Region.code, Region.name).where(Region.active.is_(True))
+    if parent_code is None:
+        query = query.where(Region.level == RegionLevel.PROVINCE)
+    else:
+        query = query.where(Region.parent_code == parent_code)
+    return [RegionOption(code, name) for code, name in db.session.execute(query.order_by(Region.name, Region.code))]
+
+
+def chain_of(code: str | None) -> list[str]:
+    """Return the codes from the province down to ``code``: "32.73.01" -> 32, 32.73, 32.73.01."""
+    normalized = normalize_code(code or "")
+    if normalized is None:
+        return []
+    parts = normalized.split(".")
+    return [".".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
+
+
+def build_cascade(chosen: Sequence[str | None]) -> list[CascadeLevel]:
+    """Return the four levels for the choices made so far, province first.
+
+    A choice counts only if it is an active child of the choice above it; it and every choice
+    below it are dropped otherwise (a stale or edited URL, a region that left the list).
+    """
+    levels: list[CascadeLevel] = []
+    parent: str | None = None
+    parent_chosen = True
+    for depth, name in enumerate(LEVEL_NAMES, start=1):
+        options = tuple(children(parent)) if parent_chosen else ()
+        raw = chosen[depth - 1] if depth <= len(chosen) else None
+        code = normalize_code(raw or "") if parent_chosen else None
+        selected = code if code and level_of(code) == depth and any(o.code == code for o in options) else None
+        levels.append(CascadeLevel(name, depth, options, selected))
+        parent, parent_chosen = selected, selected is not None
+    return levels

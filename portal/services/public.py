@@ -1,0 +1,119 @@
+"""Public view-models: the only shapes in which recipient data reaches a public template.
+
+Each is a frozen dataclass holding publishable fields only. Names are masked here, through
+``privacy.mask_name`` (the one masking rule); the NIK, the KK number and their HMACs never
+enter these classes. The name search gets rows without a desil field at all, so no template
+can show one by mistake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Program, Region
+from .privacy import mask_name
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramStatus:
+    """Whether a person receives one program (YA/TIDAK), and for which period."""
+
+    code: str
+    name: str
+    receives: bool
+    period: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A village with the names of the regions above it, as shown with a result."""
+
+    village_code: str
+    village: str
+    village_kind: str
+    district: str
+    district_kind: str
+    regency: str
+    province: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonStatus:
+    """The result of the search by NIK: one masked person, with desil."""
+
+    masked_name: str
+    rt: str
+    rw: str
+    desil: int | None
+    programs: tuple[ProgramStatus, ...]
+    place: Place
+
+
+@dataclass(frozen=True, slots=True)
+class NameRow:
+    """One row of the search by name: masked, with RT/RW and programs, and no desil."""
+
+    masked_name: str
+    rt: str
+    rw: str
+    programs: tuple[ProgramStatus, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _ProgramInfo:
+    id: int
+    code: str
+    name: str
+    sort_order: int
+    active: bool
+
+
+#: (receives, period) per program id, for one person.
+Statuses = Mapping[int, tuple[bool, str | None]]
+
+
+def load_programs() -> list[_ProgramInfo]:
+    """Return every program, in display order."""
+    rows = db.session.execute(
+        select(Program.id, Program.code, Program.name, Program.sort_order, Program.active)
+        .order_by(Program.sort_order, Program.name)
+    )
+    return [_ProgramInfo(*row) for row in rows]
+
+
+def program_statuses(programs: Iterable[_ProgramInfo], statuses: Statuses) -> tuple[ProgramStatus, ...]:
+    """Return each active program (and any other the person has a status in) as YA/TIDAK."""
+    return tuple(
+        ProgramStatus(p.code, p.name, *statuses.get(p.id, (False, None)))
+        for p in programs
+        if p.active or p.id in statuses
+    )
+
+
+def place_of(village_code: str) -> Place | None:
+    """Return the village and its district, regency and province, or None if unknown."""
+    parts = village_code.split(".")
+    if len(parts) != 4:
+        return None
+    codes = [".".join(parts[:depth]) for depth in range(1, 5)]
+    regions = {r.code: r for r in db.session.scalars(select(Region).where(Region.code.in_(codes)))}
+    if len(regions) != 4:
+        return None
+    province, regency, district, village = (regions[code] for code in codes)
+    return Place(village.code, village.name, village.kind, district.name, district.kind, regency.name,
+                 province.name)
+
+
+def person_status(name: str, rt: str, rw: str, desil: int | None, programs: tuple[ProgramStatus, ...],
+                  place: Place) -> PersonStatus:
+    """Build the NIK search result; the name is masked here."""
+    return PersonStatus(mask_name(name), rt, rw, desil, programs, place)
+
+
+def name_row(name: str, rt: str, rw: str, programs: tuple[ProgramStatus, ...]) -> NameRow:
+    """Build one row of the name search result; the name is masked here."""
+    return NameRow(mask_name(name), rt, rw, programs)
