@@ -8,30 +8,19 @@ change it. Image and audio cost CPU (about 5 ms and 75 ms), so they are limited 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, render_template, request
 
 from ...database import writes
 from ...extensions import db, limiter
 from ...services.captcha import get_live_challenge, issue_challenge, render_audio, render_image
+from ...web import config_limit, is_local_path
 from . import bp
 from .forms import CaptchaForm
 
-#: Configuration keys of the limits and their defaults (Flask-Limiter syntax).
-LIMIT_NEW = ("CAPTCHA_RATE_LIMIT_NEW", "30 per minute")
-LIMIT_IMAGE = ("CAPTCHA_RATE_LIMIT_IMAGE", "60 per minute")
-LIMIT_AUDIO = ("CAPTCHA_RATE_LIMIT_AUDIO", "30 per minute")
-
-# A local path only: no scheme, no host, no "//" or "/\" (browsers read both as another host).
-_LOCAL_PATH = re.compile(r"/(?![/\\])[^\s\\]{0,200}")
 # The form's field prefix as WTForms renders it ("nik-"), so the new fields keep their names.
 _PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,29}-?")
 
-
-def _limit(setting: tuple[str, str]) -> Callable[[], str]:
-    key, default = setting
-    return lambda: current_app.config.get(key, default)
 
 
 @bp.after_request
@@ -42,7 +31,7 @@ def _no_store(response: Response) -> Response:
 
 
 @bp.get("/captcha/baru")
-@limiter.limit(_limit(LIMIT_NEW))
+@limiter.limit(config_limit("CAPTCHA_RATE_LIMIT_NEW"))
 @writes
 def new() -> str:
     """Issue a fresh challenge and return its fragment, to replace the one in the form.
@@ -59,14 +48,14 @@ def new() -> str:
     # Rendered before the commit, which expires the object and would cost a reload.
     html = render_template(
         "captcha/_challenge.html", challenge=challenge, form=form,
-        return_url=return_url if _LOCAL_PATH.fullmatch(return_url) else None, captcha_refresh=True,
+        return_url=return_url if is_local_path(return_url) else None, captcha_refresh=True,
     )
     db.session.commit()
     return html
 
 
 @bp.get("/captcha/<challenge_id>.png")
-@limiter.limit(_limit(LIMIT_IMAGE))
+@limiter.limit(config_limit("CAPTCHA_RATE_LIMIT_IMAGE"))
 def image(challenge_id: str) -> Response:
     """Return the challenge as a distorted PNG; 404 once it is used or expired."""
     challenge = get_live_challenge(challenge_id)
@@ -76,7 +65,7 @@ def image(challenge_id: str) -> Response:
 
 
 @bp.get("/captcha/<challenge_id>.wav")
-@limiter.limit(_limit(LIMIT_AUDIO))
+@limiter.limit(config_limit("CAPTCHA_RATE_LIMIT_AUDIO"))
 def audio(challenge_id: str) -> Response:
     """Return the challenge read aloud in Bahasa Indonesia as a WAV; 404 once used or expired."""
     challenge = get_live_challenge(challenge_id)

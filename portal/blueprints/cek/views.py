@@ -13,7 +13,7 @@ import math
 import time
 from typing import Any
 
-from flask import Response, current_app, make_response, render_template, request, url_for
+from flask import Response, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import TooManyRequests
 
@@ -24,21 +24,14 @@ from ...services.captcha import issue_challenge
 from ...services.cascade import LEVEL_NAMES, build_cascade, chain_of
 from ...services.editions import current_edition
 from ...services.search import NameSearch, NikSearch, search_by_name, search_by_nik
+from ...web import config_limit
 from . import bp
 from .forms import NameForm, NikForm, error_links
 
-#: Per client address, per search: generous, since many phones share one carrier address.
-SEARCH_LIMIT = ("CEK_RATE_LIMIT", "20/minute;200/day")
+#: Per client address, per search (defaults in portal.config): generous for shared mobile IPs.
+_search_limit = config_limit("CEK_RATE_LIMIT")
 #: Showing the page issues a captcha challenge (a database row), so it is limited too.
-PAGE_LIMIT = ("CEK_PAGE_RATE_LIMIT", "60/minute")
-
-
-def _search_limit() -> str:
-    return str(current_app.config.get(*SEARCH_LIMIT))
-
-
-def _page_limit() -> str:
-    return str(current_app.config.get(*PAGE_LIMIT))
+_page_limit = config_limit("CEK_PAGE_RATE_LIMIT")
 
 
 def _is_htmx() -> bool:

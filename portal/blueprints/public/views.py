@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Response, redirect, render_template, request, url_for
 
 from ... import LANGUAGE_COOKIE
 from ...services.editions import current_edition
+from ...web import is_local_path
 from . import bp
 
 
@@ -25,12 +24,7 @@ def privacy() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Return ``target`` if it is a path on this site, else the home page (no open redirect)."""
-    if not target:
-        return url_for("public.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return url_for("public.home")
-    return target
+    return target if target and is_local_path(target) else url_for("public.home")
 
 
 @bp.get("/bahasa/<code>")

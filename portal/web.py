@@ -1,0 +1,25 @@
+"""Small request helpers shared by the blueprints."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from flask import current_app
+
+# A path on this site only: no scheme, no host, no "//" or "/\" (browsers read both as another
+# host), no whitespace. Used for every "go back to" URL a request may carry.
+_LOCAL_PATH = re.compile(r"/(?![/\\])[^\s\\]{0,200}")
+
+
+def is_local_path(target: str | None) -> bool:
+    """Return whether ``target`` is a path on this site, safe to redirect or link to."""
+    return bool(target) and _LOCAL_PATH.fullmatch(target or "") is not None
+
+
+def config_limit(key: str) -> Callable[[], str]:
+    """Return a Flask-Limiter limit read from the setting ``key`` at request time.
+
+    The defaults live in ``portal.config.Config`` and are validated at start-up.
+    """
+    return lambda: str(current_app.config[key])
