@@ -3,6 +3,7 @@
 from .captcha import CaptchaChallenge
 from .recipients import Edition, Program, Recipient, RecipientProgram
 from .regions import Region, RegionLevel
+from .stats import RegionStat
 from .users import Role, User
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "RecipientProgram",
     "Region",
     "RegionLevel",
+    "RegionStat",
     "Role",
     "User",
 ]

@@ -40,6 +40,9 @@ class Edition(db.Model):
     is_current: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Bumped whenever what the public pages show of this edition changes (statistics rebuilt,
+    #: a case decided); part of every public cache key, so a bump invalidates them all.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __table_args__ = (
         # At most one current edition, enforced by the database on both engines.
