@@ -1,6 +1,7 @@
 """Database models, one module per aggregate."""
 
 from .captcha import CaptchaChallenge
+from .cases import Case, CaseEvent, CaseEvidence
 from .recipients import Edition, Program, Recipient, RecipientProgram
 from .regions import Region, RegionLevel
 from .stats import RegionStat
@@ -8,6 +9,9 @@ from .users import Role, User
 
 __all__ = [
     "CaptchaChallenge",
+    "Case",
+    "CaseEvent",
+    "CaseEvidence",
     "Edition",
     "Program",
     "Recipient",
