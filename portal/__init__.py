@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import HTMX_SRI, Config, ConfigError, unknown_environment_settings, validate
-from .extensions import babel, csrf, db, limiter, migrate
+from .extensions import babel, cache, csrf, db, limiter, migrate
 
 __all__ = ["ConfigError", "create_app"]
 
@@ -52,6 +52,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    from .web import format_count
+
+    app.jinja_env.filters["count"] = format_count
+    app.jinja_env.filters["format_date"] = format_date
     app.jinja_env.globals.update(
         htmx_url=app.config["HTMX_URL"], htmx_sri=HTMX_SRI, languages=app.config["LANGUAGES"],
         current_locale=get_locale,
@@ -62,6 +66,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    cache.init_app(app)
+
+    from . import page_cache
+
+    page_cache.init_app(app)
 
     from .database import configure_engine
 
@@ -84,12 +93,14 @@ def _register_blueprints(app: Flask) -> None:
     from .blueprints.cek import bp as cek_bp
     from .blueprints.health import bp as health_bp
     from .blueprints.public import bp as public_bp
+    from .blueprints.statistik import bp as statistik_bp
     from .blueprints.wilayah import bp as wilayah_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(cek_bp)
     app.register_blueprint(wilayah_bp)
+    app.register_blueprint(statistik_bp)
     app.register_blueprint(captcha_bp)
 
 

@@ -15,13 +15,17 @@ from .extensions import db
 from .models import Region
 from .services import demo as demo_service
 from .services import regions as region_service
+from .services import stats as stats_service
 from .services.demo import DemoLogin
+from .services.editions import current_edition
 
 portal_cli = AppGroup("portal", help="Perintah operator Portal Transparansi DTSEN.")
 regions_cli = AppGroup("regions", help="Daftar wilayah Kemendagri.")
 demo_cli = AppGroup("demo", help="Data demo (bukan data DTSEN asli).")
+stats_cli = AppGroup("stats", help="Statistik penerima per wilayah.")
 portal_cli.add_command(regions_cli)
 portal_cli.add_command(demo_cli)
+portal_cli.add_command(stats_cli)
 
 EXIT_OK, EXIT_PARTIAL, EXIT_NOTHING = 0, 1, 2
 
@@ -176,3 +180,20 @@ def setup(ctx: click.Context, demo: bool) -> None:
         click.echo("Wilayah sudah dimuat.")
     if demo:
         ctx.invoke(demo_seed, recipients=None, reset=False, regencies=())
+    edition = current_edition()
+    if edition is not None and not stats_service.has_statistics(edition):
+        # A database from before the statistics table, or counts lost: compute them once.
+        ctx.invoke(stats_rebuild)
+
+
+@stats_cli.command("rebuild")
+def stats_rebuild() -> None:
+    """Hitung ulang jumlah penerima per wilayah untuk edisi DTSEN yang berlaku."""
+    edition = current_edition()
+    if edition is None:
+        click.echo("Belum ada edisi DTSEN yang berlaku; tidak ada yang dihitung.", err=True)
+        sys.exit(EXIT_NOTHING)
+    rows = stats_service.rebuild(edition)
+    db.session.commit()
+    click.echo(f"Statistik edisi {edition.code} dihitung ulang: {_n(rows)} angka per wilayah. "
+               "Halaman publik yang tersimpan di cache diperbarui.")

@@ -42,6 +42,9 @@ SETTINGS: dict[str, str] = {
     "CAPTCHA_RATE_LIMIT_IMAGE": "Captcha images per client address.",
     "CAPTCHA_RATE_LIMIT_AUDIO": "Captcha audio files per client address.",
     "PORT": "Port for `make run` (default 8000). Not read by the application.",
+    "CACHE_URI": "Cache of rendered public pages: simple:// (per process), redis://host:port/db, or null:// (off).",
+    "CACHE_TIMEOUT": "Seconds a rendered public page stays cached (new cases reach the statistics within it).",
+    "PUBLIC_MAX_AGE": "Seconds browsers and proxies may reuse a public list or statistics page (Cache-Control).",
 }
 
 #: Variables with the PORTAL_ prefix that belong to the tooling, not to the application.
@@ -84,6 +87,10 @@ class Config:
     CAPTCHA_RATE_LIMIT_NEW = "30/minute"
     CAPTCHA_RATE_LIMIT_IMAGE = "60/minute"
     CAPTCHA_RATE_LIMIT_AUDIO = "30/minute"
+    # Public lists and statistics: rendered pages cached by edition, revision and filters.
+    CACHE_URI = "simple://"
+    CACHE_TIMEOUT = 300
+    PUBLIC_MAX_AGE = 300
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -180,6 +187,26 @@ def unknown_environment_settings(environ: Mapping[str, str]) -> list[str]:
     )
 
 
+def _configure_cache(config: dict[str, Any]) -> None:
+    """Turn ``CACHE_URI`` into Flask-Caching settings."""
+    uri = str(config.get("CACHE_URI") or "").strip()
+    config["CACHE_TIMEOUT"] = _as_int("CACHE_TIMEOUT", config.get("CACHE_TIMEOUT"), 1, 7 * 24 * 3600)
+    config["PUBLIC_MAX_AGE"] = _as_int("PUBLIC_MAX_AGE", config.get("PUBLIC_MAX_AGE"), 0, 24 * 3600)
+    config["CACHE_DEFAULT_TIMEOUT"] = config["CACHE_TIMEOUT"]
+    config["CACHE_KEY_PREFIX"] = "portal:"
+    if uri == "simple://":
+        config["CACHE_TYPE"] = "SimpleCache"
+        config["CACHE_THRESHOLD"] = 2000
+    elif uri == "null://":
+        config["CACHE_TYPE"] = "NullCache"
+    elif uri.startswith(("redis://", "rediss://")):
+        config["CACHE_TYPE"] = "RedisCache"
+        config["CACHE_REDIS_URL"] = uri
+    else:
+        raise ConfigError("PORTAL_CACHE_URI must be simple://, null:// or redis://host:port/db.")
+    config["CACHE_URI"] = uri
+
+
 def validate(config: dict[str, Any], instance_path: str) -> None:
     """Check and normalise the merged configuration in place; raise ``ConfigError``."""
     testing = _as_bool("TESTING", config.get("TESTING", False))
@@ -198,6 +225,8 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
     if not storage.startswith(("memory://", "redis://", "rediss://")):
         raise ConfigError("PORTAL_RATELIMIT_STORAGE_URI must be memory:// or redis://host:port/db.")
     config["RATELIMIT_STORAGE_URI"] = storage
+
+    _configure_cache(config)
 
     htmx_url = str(config.get("HTMX_URL") or "")
     if not (htmx_url.startswith("https://") or (htmx_url.startswith("/") and not htmx_url.startswith("//"))):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -23,6 +24,8 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 babel = Babel()
+#: Rendered public pages (lists, statistics, open data), keyed by edition, revision and filters.
+cache = Cache()
 # Limits are declared on the routes that need them (search, submissions, login): a limiter on
 # every request costs about 40 % of a cheap route's throughput (docs/research: performance).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

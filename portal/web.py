@@ -6,6 +6,9 @@ import re
 from collections.abc import Callable
 
 from flask import current_app
+from flask_babel import format_number
+
+from .services.suppression import Cell, Mark
 
 # A path on this site only: no scheme, no host, no "//" or "/\" (browsers read both as another
 # host), no whitespace. Used for every "go back to" URL a request may carry.
@@ -23,3 +26,12 @@ def config_limit(key: str) -> Callable[[], str]:
     The defaults live in ``portal.config.Config`` and are validated at start-up.
     """
     return lambda: str(current_app.config[key])
+
+
+def format_count(value: Cell | int | None) -> str:
+    """Format a published count for the page: digits grouped per locale, "<5" or "*" if suppressed."""
+    if isinstance(value, Cell):
+        if value.value is None:
+            return "<5" if value.mark is Mark.SMALL else "*"
+        value = value.value
+    return format_number(value or 0)

@@ -52,6 +52,13 @@ class Region(db.Model):
             return "Distrik" if int(self.code[:2]) >= 91 else "Kecamatan"
         return "Kelurahan" if self.code[9] == "1" else "Desa"
 
+    @property
+    def title(self) -> str:
+        """Return the name as used in headings: "Provinsi Jawa Barat", "Kota Bandung", "Kelurahan Sukarasa"."""
+        if self.level == RegionLevel.REGENCY and self.name.startswith(("Kota ", "Kabupaten ")):
+            return self.name
+        return f"{self.kind} {self.name}"
+
     def __repr__(self) -> str:
         return f"<Region {self.code} {self.name!r}>"
 

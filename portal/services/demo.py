@@ -17,13 +17,13 @@ from typing import Any
 
 from faker import Faker
 from flask import current_app
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select
 
 from ..extensions import db
 from ..models import Edition, Program, Recipient, RecipientProgram, Region, RegionLevel, Role, User
-from ..models.base import utcnow
 from ..models.recipients import new_public_id
 from ..models.regions import normalize_code
+from .editions import activate
 from .identity import keyed_hmac
 from .names import name_key
 from .passwords import hash_password
@@ -178,15 +178,8 @@ def _count(edition: Edition) -> tuple[int, int, int]:
 
 
 def _make_current(edition: Edition) -> None:
-    """Make the edition the current one."""
-    # The partial unique index allows one current edition: unset the others before setting this.
-    db.session.execute(
-        update(Edition).where(Edition.id != edition.id, Edition.is_current.is_(True)).values(is_current=False)
-    )
-    db.session.flush()
-    edition.is_current = True
-    edition.activated_at = utcnow()
-    db.session.flush()
+    """Make the edition the current one, with its statistics."""
+    activate(edition)
 
 
 def _ensure_staff(*, reset: bool) -> list[DemoLogin]:

@@ -117,3 +117,22 @@ def person_status(name: str, rt: str, rw: str, desil: int | None, programs: tupl
 def name_row(name: str, rt: str, rw: str, programs: tuple[ProgramStatus, ...]) -> NameRow:
     """Build one row of the name search result; the name is masked here."""
     return NameRow(mask_name(name), rt, rw, programs)
+
+
+@dataclass(frozen=True, slots=True)
+class VillageRow:
+    """One row of a village's public list: masked name, RT/RW, the programs received; no desil.
+
+    ``public_id`` is the opaque random id that links the row to the objection form.
+    """
+
+    public_id: str
+    masked_name: str
+    rt: str
+    rw: str
+    programs: tuple[ProgramStatus, ...]
+
+
+def village_row(public_id: str, name: str, rt: str, rw: str, programs: tuple[ProgramStatus, ...]) -> VillageRow:
+    """Build one row of the village list; the name is masked here."""
+    return VillageRow(public_id, mask_name(name), rt, rw, programs)

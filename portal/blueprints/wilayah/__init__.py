@@ -1,4 +1,4 @@
-"""Region pages; for now only the cascade endpoint ``/wilayah/<kode>/opsi``."""
+"""Region pages, village lists with their print layout, and the cascade endpoint."""
 
 from flask import Blueprint
 

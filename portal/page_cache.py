@@ -1,0 +1,117 @@
+"""Cached public pages: rendered once per edition, revision, language and filters, with ETags.
+
+The region pages, village lists, statistics and open data change only when an edition is
+imported or a case is decided, and both bump the edition's revision. A page's cache key holds
+the edition id and revision, the language, whether htmx asked for a fragment, the page's path
+and its normalised filters, and the build (a hash of the templates and catalogs, so a deploy
+never serves HTML of the previous version). Entries also expire after ``CACHE_TIMEOUT``
+seconds, so counts of newly received cases appear within that time.
+
+The ETag is a hash of the body, so a browser's ``If-None-Match`` gets a ``304`` exactly when it
+already holds this content. The storage is Flask-Caching: in-process by default, Redis when
+several workers or hosts should share it.
+
+Only pages without anything personal or per-visitor may come through here: no form, no CSRF
+token, no flashed message (``cacheable`` tells base.html to leave flashes for the next page).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Iterable
+
+from flask import Flask, Response, current_app, make_response, request
+from flask_babel import get_locale
+
+from .extensions import cache
+from .models import Edition
+
+logger = logging.getLogger(__name__)
+
+_BUILD_KEY = "portal_build"
+
+
+def compute_build_id(app: Flask) -> str:
+    """Return a hash of the templates and translation catalogs, the same in every worker."""
+    digest = hashlib.sha256()
+    roots = [os.path.join(app.root_path, "templates"), os.path.join(app.root_path, "translations")]
+    for root in roots:
+        for directory, _dirs, files in sorted(os.walk(root)):
+            for name in sorted(files):
+                if name.endswith((".html", ".po", ".svg", ".txt")):
+                    path = os.path.join(directory, name)
+                    digest.update(os.path.relpath(path, app.root_path).encode())
+                    with open(path, "rb") as handle:
+                        digest.update(handle.read())
+    return digest.hexdigest()[:16]
+
+
+def init_app(app: Flask) -> None:
+    """Compute the build id once at start-up."""
+    app.extensions[_BUILD_KEY] = compute_build_id(app)
+
+
+def is_htmx() -> bool:
+    """Report whether htmx asked for a fragment (a boosted request wants the full page)."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+
+
+def cache_key(edition: Edition | None, parts: Iterable[object]) -> str:
+    """Return the cache key of the current request's page for ``parts`` (its normalised filters)."""
+    edition_part = f"{edition.id}.{edition.revision}" if edition is not None else "-"
+    raw = "\x1f".join([
+        current_app.extensions[_BUILD_KEY], edition_part, str(get_locale()), "hx" if is_htmx() else "page",
+        request.host, request.path, *(str(part) for part in parts),
+    ])
+    return "page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def cached_response(
+    edition: Edition | None,
+    parts: Iterable[object],
+    render: Callable[[], str],
+    *,
+    mimetype: str = "text/html",
+    status: int = 200,
+) -> Response:
+    """Answer with the cached body for this page, rendering and storing it on a miss.
+
+    ``render`` returns the body. The answer carries an ETag, ``Cache-Control: public`` and
+    answers ``304`` to a matching ``If-None-Match``.
+    """
+    key = cache_key(edition, parts)
+    entry = _get(key)
+    if entry is None:
+        body = render()
+        etag = hashlib.sha256(body.encode()).hexdigest()[:32]
+        entry = (body, etag)
+        _set(key, entry)
+    body, etag = entry
+    response = make_response(body, status)
+    response.mimetype = mimetype
+    response.set_etag(etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["PUBLIC_MAX_AGE"]
+    # The language comes from a cookie and fragments from a header: caches keep one copy each.
+    response.vary.add("Cookie")
+    response.vary.add("HX-Request")
+    return response.make_conditional(request)
+
+
+def _get(key: str) -> tuple[str, str] | None:
+    # A cache that is down (Redis restarting) must not take the public pages with it.
+    try:
+        entry = cache.get(key)
+    except Exception:  # noqa: BLE001 - any backend error means a miss
+        logger.exception("Page cache unavailable; rendering without it.")
+        return None
+    return entry if isinstance(entry, tuple) and len(entry) == 2 else None
+
+
+def _set(key: str, entry: tuple[str, str]) -> None:
+    try:
+        cache.set(key, entry)
+    except Exception:  # noqa: BLE001 - a failed store only costs the next request a render
+        logger.exception("Page cache unavailable; the page was not stored.")
