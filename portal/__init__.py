@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from .blueprints.captcha import bp as captcha_bp
     from .blueprints.cek import bp as cek_bp
     from .blueprints.health import bp as health_bp
+    from .blueprints.laporan import bp as laporan_bp
     from .blueprints.public import bp as public_bp
     from .blueprints.statistik import bp as statistik_bp
     from .blueprints.wilayah import bp as wilayah_bp
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(wilayah_bp)
     app.register_blueprint(statistik_bp)
     app.register_blueprint(captcha_bp)
+    app.register_blueprint(laporan_bp)
 
 
 def _configure_logging(app: Flask) -> None:

@@ -41,6 +41,13 @@ SETTINGS: dict[str, str] = {
     "CAPTCHA_RATE_LIMIT_NEW": "New captcha codes (GET /captcha/baru) per client address.",
     "CAPTCHA_RATE_LIMIT_IMAGE": "Captcha images per client address.",
     "CAPTCHA_RATE_LIMIT_AUDIO": "Captcha audio files per client address.",
+    "SUBMISSION_RATE_LIMIT": "Submissions per client address on each of POST /usulan/baru and /sanggahan/baru.",
+    "SUBMISSION_PAGE_RATE_LIMIT": "Views of the usulan and sanggahan forms per client address (each issues a captcha).",
+    "STATUS_RATE_LIMIT": "Status look-ups and replies (POST /status, /status/balas) per client address.",
+    "USULAN_CAP_PER_REPORTER": "Usulan one reporter (by NIK) may file per DTSEN edition.",
+    "SANGGAHAN_CAP_PER_REPORTER": "Sanggahan one reporter (by NIK) may file per DTSEN edition.",
+    "USULAN_DEADLINE_DAYS": "Working days Dinas Sosial has to verify an usulan (shown as a countdown).",
+    "SANGGAHAN_DEADLINE_DAYS": "Working days Dinas Sosial has to verify a sanggahan before it lapses.",
     "PORT": "Port for `make run` (default 8000). Not read by the application.",
     "CACHE_URI": "Cache of rendered public pages: simple:// (per process), redis://host:port/db, or null:// (off).",
     "CACHE_TIMEOUT": "Seconds a rendered public page stays cached (new cases reach the statistics within it).",
@@ -87,6 +94,15 @@ class Config:
     CAPTCHA_RATE_LIMIT_NEW = "30/minute"
     CAPTCHA_RATE_LIMIT_IMAGE = "60/minute"
     CAPTCHA_RATE_LIMIT_AUDIO = "30/minute"
+    # Citizen submissions (issue 5): a village office may file for many households from one address.
+    SUBMISSION_RATE_LIMIT = "10/minute;100/day"
+    SUBMISSION_PAGE_RATE_LIMIT = "60/minute"
+    STATUS_RATE_LIMIT = "10/minute;100/day"
+    USULAN_CAP_PER_REPORTER = 10
+    SANGGAHAN_CAP_PER_REPORTER = 10
+    USULAN_DEADLINE_DAYS = 30
+    SANGGAHAN_DEADLINE_DAYS = 14
+
     # Public lists and statistics: rendered pages cached by edition, revision and filters.
     CACHE_URI = "simple://"
     CACHE_TIMEOUT = 300
@@ -238,8 +254,14 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
         raise ConfigError("PORTAL_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
     config["LOG_LEVEL"] = level
 
+    for name in ("USULAN_CAP_PER_REPORTER", "SANGGAHAN_CAP_PER_REPORTER"):
+        config[name] = _as_int(name, config.get(name), 1, 1000)
+    for name in ("USULAN_DEADLINE_DAYS", "SANGGAHAN_DEADLINE_DAYS"):
+        config[name] = _as_int(name, config.get(name), 1, 250)
+
     for name in ("CEK_RATE_LIMIT", "CEK_PAGE_RATE_LIMIT", "CAPTCHA_RATE_LIMIT_NEW",
-                 "CAPTCHA_RATE_LIMIT_IMAGE", "CAPTCHA_RATE_LIMIT_AUDIO"):
+                 "CAPTCHA_RATE_LIMIT_IMAGE", "CAPTCHA_RATE_LIMIT_AUDIO",
+                 "SUBMISSION_RATE_LIMIT", "SUBMISSION_PAGE_RATE_LIMIT", "STATUS_RATE_LIMIT"):
         # A malformed limit would make Flask-Limiter fall back to no limit at all: refuse it here.
         try:
             if not parse_many(str(config.get(name) or "")):

@@ -1,0 +1,101 @@
+"""What the three pages share: no caching, the 429 page, the cascade choices, the receipt."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import segno
+from flask import Response, make_response, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import TooManyRequests
+
+from ...errors import ErrorText, render_error
+from ...extensions import db, limiter
+from ...services.captcha import issue_challenge
+from ...services.cascade import LEVEL_NAMES, chain_of
+from ...services.evidence import ACCEPT
+from ...services.submissions import Submitted
+from . import bp
+
+#: Ids of the fields whose errors link to a group's first input rather than to the field itself.
+GROUPS = frozenset({"program", "kondisi", "hubungan", "alasan", "kolom_salah", "bukti"})
+
+
+@bp.after_request
+def _private(response: Response) -> Response:
+    # Forms, receipts and statuses are about one person and carry one-time secrets.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.context_processor
+def _accept() -> dict[str, str]:
+    # What the evidence inputs offer in the file picker (the content is checked anyway).
+    return {"accept": ACCEPT}
+
+
+@bp.errorhandler(429)
+def _too_many(_error: TooManyRequests) -> Response:
+    """Say how long to wait."""
+    limit = limiter.current_limit
+    seconds = max(1.0, limit.window[0] - time.time()) if limit is not None else 60.0
+    if seconds <= 90 * 60:
+        when = _("Coba lagi dalam %(menit)d menit.", menit=max(1, math.ceil(seconds / 60)))
+    else:
+        when = _("Coba lagi dalam sekitar %(jam)d jam.", jam=math.ceil(seconds / 3600))
+    text = ErrorText(
+        _("Terlalu banyak permintaan"),
+        _("Dari alamat internet Anda sudah ada banyak laporan atau pengecekan dalam waktu singkat. Batas ini "
+          "melindungi layanan dari pengiriman otomatis.") + " " + when,
+    )
+    return render_error(429, text)
+
+
+def chosen_regions() -> list[str | None]:
+    """Return the cascade choices in the query string (as on /cek), without the stale ones."""
+    values: list[str | None] = [request.args.get(name) or None for name in LEVEL_NAMES]
+    step = request.args.get("langkah")
+    if step in LEVEL_NAMES:
+        depth = LEVEL_NAMES.index(step) + 1
+        values = values[:depth] + [None] * (len(LEVEL_NAMES) - depth)
+    deepest = next((v for v in reversed(values) if v), None)
+    if deepest and not values[0]:
+        values = [*chain_of(deepest), None, None, None, None][: len(LEVEL_NAMES)]
+    return values
+
+
+def error_links(form: object, order: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Return (target id, message) for the error summary, in the page's order."""
+    links = []
+    for name in order:
+        field = getattr(form, name)
+        target = f"{field.id}-1" if name in GROUPS else field.id
+        links.extend((target, str(message)) for message in field.errors)
+    return links
+
+
+def page(template: str, status: int = 200, **context: object) -> Response:
+    """Render a form page with a fresh captcha challenge, committing the consumed one too."""
+    challenge = issue_challenge()
+    html = render_template(template, challenge=challenge, **context)
+    db.session.commit()
+    return make_response(html, status)
+
+
+def qr_svg(url: str, label: str) -> str:
+    """Return an inline SVG QR code of ``url`` (markup made by segno from a URL we built)."""
+    code = segno.make(url, error="m", micro=False)
+    return code.svg_inline(scale=1, border=4, omitsize=True, svgclass="qr", lineclass=None, title=label)
+
+
+def receipt(result: Submitted) -> Response:
+    """Render the receipt (or, for a repeated submission, the earlier ticket), already committed."""
+    case = result.case
+    status_url = url_for("laporan.status_form", tiket=case.ticket, _external=True)
+    html = render_template(
+        "laporan/tanda_terima.html", case=case, code=result.receipt_code, existing=result.existing,
+        status_url=status_url, qr=qr_svg(status_url, _("Kode QR tautan ke halaman status tiket %(tiket)s",
+                                                         tiket=case.ticket)),
+    )
+    return make_response(html, 200)
