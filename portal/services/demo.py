@@ -23,6 +23,7 @@ from ..extensions import db
 from ..models import Edition, Program, Recipient, RecipientProgram, Region, RegionLevel, Role, User
 from ..models.recipients import new_public_id
 from ..models.regions import normalize_code
+from .demo_cases import DemoCase, delete_demo_cases, seed_demo_cases
 from .editions import activate
 from .identity import keyed_hmac
 from .names import name_key
@@ -76,6 +77,8 @@ class DemoSeedResult:
     villages: int = 0
     skipped: bool = False
     logins: list[DemoLogin] = field(default_factory=list)
+    #: Demo usulan and sanggahan with their receipt codes (shown nowhere else).
+    cases: list[DemoCase] = field(default_factory=list)
 
 
 def program_odds(desil: int | None) -> dict[str, float]:
@@ -100,6 +103,8 @@ def seed_demo(
     if existing[0] and not reset:
         return DemoSeedResult(EDITION_CODE, *existing, skipped=True, logins=_ensure_staff(reset=False))
     if existing[0]:
+        # Cases point at recipients (and are demo data too): they go first.
+        delete_demo_cases(edition)
         members = select(Recipient.id).where(Recipient.edition_id == edition.id)
         db.session.execute(delete(RecipientProgram).where(RecipientProgram.recipient_id.in_(members)))
         db.session.execute(delete(Recipient).where(Recipient.edition_id == edition.id))
@@ -131,9 +136,10 @@ def seed_demo(
             progress(len(chunk))
 
     _make_current(edition)
+    cases = seed_demo_cases(edition, seed=seed)
     villages_used = len({person.row["village_code"] for person in people})
     return DemoSeedResult(EDITION_CODE, len(people), households, villages_used,
-                          logins=_ensure_staff(reset=reset))
+                          logins=_ensure_staff(reset=reset), cases=cases)
 
 
 def _demo_villages(regencies: Sequence[str]) -> list[str]:
