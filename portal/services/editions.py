@@ -37,3 +37,10 @@ def activate(edition: Edition) -> None:
 def bump_revision(edition_id: int) -> None:
     """Mark what the public pages show of an edition as changed (e.g. a case was decided)."""
     db.session.execute(update(Edition).where(Edition.id == edition_id).values(revision=Edition.revision + 1))
+
+
+def bump_current_revision() -> None:
+    """Mark the published pages of the edition in service as changed (a case was decided)."""
+    db.session.execute(
+        update(Edition).where(Edition.is_current.is_(True)).values(revision=Edition.revision + 1)
+    )

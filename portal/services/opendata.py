@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -55,22 +54,28 @@ def _mark(cell: Cell) -> str:
     return "<5" if cell.mark is Mark.SMALL else "*"
 
 
-def records(
-    edition: Edition | None, code: str, name: str, statistics: RegionStatistics,
-    extra: Iterable[tuple[str, StatRow]] = (),
-) -> list[Record]:
-    """Return the region's published statistics as records; ``extra`` adds (table, row) pairs."""
+def records(edition: Edition | None, code: str, name: str, statistics: RegionStatistics) -> list[Record]:
+    """Return the region's published statistics as records, in page order."""
     edition_code = edition.code if edition is not None else ""
-    total = StatRow("total", str(_l("Penerima minimal satu program")), statistics.total)
-    rows: list[tuple[str, StatRow]] = [("penerima", total)]
-    rows += [("penerima_program", row) for row in statistics.programs]
-    rows += [("penerima_desil", row) for row in statistics.desil]
-    rows += [("penerima_wilayah", row) for row in statistics.children]
-    rows += list(extra)
-    return [
-        Record(edition_code, code, name, table, row.key, row.label, row.cell.value, _mark(row.cell))
-        for table, row in rows
-    ]
+    rows: list[tuple[str, str, str, int | None, str]] = []
+
+    def add(table: str, row: StatRow) -> None:
+        rows.append((table, row.key, row.label, row.cell.value, _mark(row.cell)))
+
+    add("penerima", StatRow("total", str(_l("Penerima minimal satu program")), statistics.total))
+    for table, group in (("penerima_program", statistics.programs), ("penerima_desil", statistics.desil),
+                         ("penerima_wilayah", statistics.children)):
+        for row in group:
+            add(table, row)
+    for kind in statistics.cases:
+        add(kind.kind, StatRow("diterima", str(_l("Diterima")), kind.received))
+        for row in kind.stages:
+            add(kind.kind, row)
+        # A median of fewer than 5 decisions is withheld like a small count.
+        median_mark = "" if kind.median_days is not None else "<5"
+        rows.append((kind.kind, "median_hari", str(_l("Median hari sampai keputusan")), kind.median_days,
+                     median_mark))
+    return [Record(edition_code, code, name, *row) for row in rows]
 
 
 def to_csv(items: list[Record], documentation: str) -> str:

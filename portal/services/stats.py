@@ -18,18 +18,19 @@ page and their suppression (``services.suppression``):
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, delete, exists, func, insert, select
+from sqlalchemy import and_, case, delete, exists, func, insert, select, true
 
 from ..extensions import db
-from ..models import Edition, Program, Recipient, RecipientProgram, Region, RegionStat
+from ..models import Case, Edition, Program, Recipient, RecipientProgram, Region, RegionStat
 from ..models.stats import NATIONAL
 from .editions import bump_revision
-from .suppression import Cell, suppress_independent, suppress_linked
+from .suppression import THRESHOLD, Cell, Mark, suppress_additive, suppress_independent, suppress_linked
 
 TOTAL = "penerima"
 PROGRAM_PREFIX = "program:"
@@ -56,20 +57,37 @@ class StatRow:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseStatistics:
+    """Usulan or sanggahan of a region: received, and how many are in process, decided, lapsed.
+
+    The three stages add up to ``received`` and are suppressed together. The median number of
+    days from receipt to decision is shown only when at least 5 decisions are published.
+    """
+
+    kind: str
+    label: str
+    received: Cell
+    stages: tuple[StatRow, ...]
+    median_days: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class RegionStatistics:
-    """What a public page shows of one region's recipients, suppression applied."""
+    """What a public page shows of one region's recipients and cases, suppression applied."""
 
     total: Cell
     programs: tuple[StatRow, ...]
     desil: tuple[StatRow, ...]
     #: The child regions (empty for a village), in name order.
     children: tuple[StatRow, ...]
+    cases: tuple[CaseStatistics, ...] = ()
 
     @property
     def has_hidden(self) -> bool:
         """Report whether a complementary (``*``) cell is shown, so the page explains the mark."""
-        cells = [self.total, *(row.cell for row in (*self.programs, *self.desil, *self.children))]
-        return any(cell.mark is not None and cell.mark.name == "HIDDEN" for cell in cells)
+        rows = (*self.programs, *self.desil, *self.children, *(r for c in self.cases for r in c.stages))
+        cells = [self.total, *(c.received for c in self.cases), *(row.cell for row in rows)]
+        return any(cell.mark is Mark.HIDDEN for cell in cells)
 
 
 def _band():
@@ -191,4 +209,57 @@ def region_statistics(edition: Edition | None, region_code: str) -> RegionStatis
         programs=tuple(StatRow(code, name, program_cells[code]) for code, name in shown_programs),
         desil=tuple(StatRow(key, str(label), desil_cells[key]) for key, label in DESIL_BANDS),
         children=tuple(StatRow(code, name, child_cells[code]) for code, name in children),
+        cases=case_statistics(region_code),
     )
+
+
+#: Case kinds and their stages as published: (key, label, states).
+CASE_KINDS: tuple[tuple[str, object], ...] = (("usulan", _l("Usulan")), ("sanggahan", _l("Sanggahan")))
+CASE_STAGES: tuple[tuple[str, object, frozenset[str]], ...] = (
+    ("dalam_proses", _l("Dalam proses"), frozenset({"diterima", "diverifikasi", "perlu_info", "musdes"})),
+    ("diputuskan", _l("Sudah diputuskan"), frozenset({"disetujui", "ditolak", "diteruskan", "digabung"})),
+    ("kedaluwarsa", _l("Melewati batas waktu"), frozenset({"kedaluwarsa"})),
+)
+
+
+def _in_region(column, region_code: str):
+    """SQL condition: a village code column lies in the region (everything for the country)."""
+    if region_code == NATIONAL:
+        return true()
+    if region_code.count(".") == 3:
+        return column == region_code
+    return column.like(f"{region_code}.%")
+
+
+def case_statistics(region_code: str) -> tuple[CaseStatistics, ...]:
+    """Return the usulan and sanggahan counts of a region (all editions), suppression applied.
+
+    Live counts, not stored ones: there are few cases, ``ix_cases_village`` serves the region
+    filter, and the pages that show them are cached (a decision bumps the edition's revision).
+    """
+    where = _in_region(Case.village_code, region_code)
+    counts: dict[tuple[str, str], int] = {
+        (kind, state): n
+        for kind, state, n in db.session.execute(
+            select(Case.kind, Case.state, func.count()).where(where).group_by(Case.kind, Case.state)
+        )
+    }
+    durations: dict[str, list[float]] = defaultdict(list)
+    for kind, created, decided in db.session.execute(
+        select(Case.kind, Case.created_at, Case.decided_at).where(where, Case.decided_at.is_not(None))
+    ):
+        durations[kind].append((decided - created).total_seconds() / 86400)
+
+    published = []
+    for kind, label in CASE_KINDS:
+        stages = {key: sum(counts.get((kind, state), 0) for state in states) for key, _, states in CASE_STAGES}
+        cells, received = suppress_additive(stages, sum(stages.values()))
+        decided = cells["diputuskan"]
+        median = None
+        if decided.value is not None and decided.value >= THRESHOLD and durations[kind]:
+            median = round(statistics.median(durations[kind]))
+        published.append(CaseStatistics(
+            kind, str(label), received,
+            tuple(StatRow(key, str(stage_label), cells[key]) for key, stage_label, _ in CASE_STAGES), median,
+        ))
+    return tuple(published)

@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import db
 from ..models import Case, CaseEvent
 from ..models.base import utcnow
+from .editions import bump_current_revision
 
 logger = logging.getLogger(__name__)
 
@@ -140,5 +141,9 @@ def transition(
         db.session.flush()
     except StaleDataError:
         raise VersionConflict(case.ticket) from None
+    if target in DECIDED or target is State.KEDALUWARSA:
+        # The public statistics count decisions and lapsed cases: a new revision of the edition
+        # in service invalidates every cached public page at once (see page_cache).
+        bump_current_revision()
     logger.info("Case %s: %s -> %s (%s)", case.ticket, current.value, target.value, source)
     return event
