@@ -209,7 +209,7 @@ def _configure_cache(config: dict[str, Any]) -> None:
     config["CACHE_TIMEOUT"] = _as_int("CACHE_TIMEOUT", config.get("CACHE_TIMEOUT"), 1, 7 * 24 * 3600)
     config["PUBLIC_MAX_AGE"] = _as_int("PUBLIC_MAX_AGE", config.get("PUBLIC_MAX_AGE"), 0, 24 * 3600)
     config["CACHE_DEFAULT_TIMEOUT"] = config["CACHE_TIMEOUT"]
-    config["CACHE_KEY_PREFIX"] = "portal:"
+    config.setdefault("CACHE_KEY_PREFIX", "portal:")
     if uri == "simple://":
         config["CACHE_TYPE"] = "SimpleCache"
         config["CACHE_THRESHOLD"] = 2000

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from portal import ConfigError, create_app
-from portal.extensions import cache
+from portal.extensions import cache, db
+from portal.models import Recipient
 from portal.page_cache import compute_build_id
+from portal.services.stats import rebuild
 from tests.support import make_config
 from tests.wilayah_support import SUKARASA, people, seed_edition
 
@@ -64,3 +69,53 @@ def test_stats_rebuild_command(app: Flask, runner: FlaskCliRunner, regions: list
     assert result.exit_code == 0, result.output
     assert "Statistik edisi 2026-Q3 dihitung ulang" in result.output
     assert edition.revision == before + 1
+
+
+REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+class TestOnRedis:
+    """The same pages with the cache in Redis, as in production with several workers."""
+
+    @pytest.fixture
+    def config_overrides(self) -> dict:
+        if not REDIS_URL:
+            if IN_CI:
+                pytest.fail("CI must set PORTAL_TEST_REDIS_URL: the page cache tests need Redis.")
+            pytest.skip("PORTAL_TEST_REDIS_URL is not set")
+        return {"CACHE_URI": REDIS_URL, "CACHE_KEY_PREFIX": f"test-{secrets.token_hex(4)}:"}
+
+    def test_pages_are_stored_in_redis_and_invalidated_by_a_rebuild(self, app: Flask, client: FlaskClient,
+                                                                     regions: list[str]) -> None:
+        import redis
+
+        edition = seed_edition(people(8))
+        store = redis.Redis.from_url(REDIS_URL)
+        prefix = app.config["CACHE_KEY_PREFIX"]
+        try:
+            first = client.get(f"/wilayah/{SUKARASA}")
+            assert first.status_code == 200
+            keys = store.keys(f"{prefix}page:*")
+            assert len(keys) == 1
+            etag = {"If-None-Match": first.headers["ETag"]}
+            assert client.get(f"/wilayah/{SUKARASA}", headers=etag).status_code == 304
+            # Another worker, with its own process memory, is served the same stored page.
+            other = create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"], CACHE_URI=REDIS_URL,
+                                            CACHE_KEY_PREFIX=prefix))
+            other.extensions["portal_build"] = app.extensions["portal_build"]
+            with other.test_request_context(f"/wilayah/{SUKARASA}"):
+                from portal.page_cache import cache_key
+
+                assert store.exists(prefix + cache_key(edition, (None, None, None, 1)))
+            person = db.session.scalar(db.select(Recipient).where(Recipient.edition_id == edition.id).limit(1))
+            person.rt = "009"
+            rebuild(edition)
+            db.session.commit()
+            changed = client.get(f"/wilayah/{SUKARASA}", headers=etag)
+            assert changed.status_code == 200
+            assert "009/001" in changed.get_data(as_text=True)
+            assert len(store.keys(f"{prefix}page:*")) == 2  # the new revision's page; the old one expires
+        finally:
+            for key in store.keys(f"{prefix}*"):
+                store.delete(key)
