@@ -28,12 +28,21 @@ _TICKET = re.compile(r'<strong class="kode">((?:USL|SGH)-[0-9]{4}-[0-9]{4}-[A-Z0
 def usulan_data(**overrides: Any) -> dict[str, Any]:
     """Return a complete, valid proposal (without the captcha)."""
     data: dict[str, Any] = {
-        "desa": SUKARASA, "rt": "3", "rw": "2", "alamat": "Jl. Sukarasa Gg. Melati No. 7",
-        "nama": SUBJECT_NAME, "nik": SUBJECT_NIK, "no_kk": SUBJECT_KK, "program": ["PKH", "SEMBAKO"],
+        "desa": SUKARASA,
+        "rt": "3",
+        "rw": "2",
+        "alamat": "Jl. Sukarasa Gg. Melati No. 7",
+        "nama": SUBJECT_NAME,
+        "nik": SUBJECT_NIK,
+        "no_kk": SUBJECT_KK,
+        "program": ["PKH", "SEMBAKO"],
         "kondisi": ["lansia", "tanpa_penghasilan_tetap"],
         "uraian": "Janda lansia tinggal sendiri, tidak punya penghasilan tetap, rumah bocor.",
-        "hubungan": "tetangga", "pelapor_nama": REPORTER_NAME, "pelapor_nik": REPORTER_NIK,
-        "pelapor_hp": REPORTER_PHONE, "pernyataan": "y",
+        "hubungan": "tetangga",
+        "pelapor_nama": REPORTER_NAME,
+        "pelapor_nik": REPORTER_NIK,
+        "pelapor_hp": REPORTER_PHONE,
+        "pernyataan": "y",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -42,17 +51,28 @@ def usulan_data(**overrides: Any) -> dict[str, Any]:
 def sanggahan_data(public_id: str, **overrides: Any) -> dict[str, Any]:
     """Return a complete, valid objection (without the captcha)."""
     data: dict[str, Any] = {
-        "penerima": public_id, "alasan": "meninggal", "tanggal_meninggal": "2026-09-14",
+        "penerima": public_id,
+        "alasan": "meninggal",
+        "tanggal_meninggal": "2026-09-14",
         "uraian": "Yang bersangkutan meninggal bulan September, dimakamkan di TPU Sukarasa.",
-        "lokasi": "Rumah cat hijau di samping masjid", "pelapor_nama": REPORTER_NAME,
-        "pelapor_nik": REPORTER_NIK, "pelapor_hp": REPORTER_PHONE, "pernyataan": "y",
+        "lokasi": "Rumah cat hijau di samping masjid",
+        "pelapor_nama": REPORTER_NAME,
+        "pelapor_nik": REPORTER_NIK,
+        "pelapor_hp": REPORTER_PHONE,
+        "pernyataan": "y",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
 
-def post_usulan(client, data: dict[str, Any], *, files: list[tuple[bytes, str]] | None = None,
-                answer: str = ANSWER, page: str = "/usulan/baru"):
+def post_usulan(
+    client,
+    data: dict[str, Any],
+    *,
+    files: list[tuple[bytes, str]] | None = None,
+    answer: str = ANSWER,
+    page: str = "/usulan/baru",
+):
     """Open the form for a challenge, then post the proposal with its files."""
     challenge = captcha_id(text_of(client.get(page)))
     body = {**data, "captcha_id": challenge, "captcha_jawaban": answer}
@@ -61,8 +81,7 @@ def post_usulan(client, data: dict[str, Any], *, files: list[tuple[bytes, str]] 
     return client.post("/usulan/baru", data=body, content_type="multipart/form-data")
 
 
-def post_sanggahan(client, data: dict[str, Any], *, files: list[tuple[bytes, str]] | None = None,
-                   answer: str = ANSWER):
+def post_sanggahan(client, data: dict[str, Any], *, files: list[tuple[bytes, str]] | None = None, answer: str = ANSWER):
     """Open the form for a challenge, then post the objection with its files."""
     challenge = captcha_id(text_of(client.get(f"/sanggahan/baru?penerima={data['penerima']}")))
     body = {**data, "captcha_id": challenge, "captcha_jawaban": answer}

@@ -90,11 +90,16 @@ class Case(db.Model):
     version: Mapped[int] = mapped_column(Integer)
 
     events: Mapped[list[CaseEvent]] = relationship(
-        back_populates="case", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="case",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="(CaseEvent.at, CaseEvent.id)",
     )
     evidence: Mapped[list[CaseEvidence]] = relationship(
-        back_populates="case", cascade="all, delete-orphan", passive_deletes=True, order_by="CaseEvidence.id",
+        back_populates="case",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="CaseEvidence.id",
     )
 
     # SQLAlchemy adds "AND version = <old>" to every UPDATE and raises StaleDataError when another

@@ -34,10 +34,21 @@ JPEG_QUALITY = 85
 ACCEPT = "image/jpeg,image/png,image/webp,application/pdf,.jpg,.jpeg,.png,.webp,.pdf"
 
 #: PDF names that run code, open other files or carry files inside. /URI (a link) is allowed.
-ACTIVE_PDF_NAMES = frozenset({
-    b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"RichMedia", b"XFA",
-    b"SubmitForm", b"ImportData", b"GoToE", b"GoToR",
-})
+ACTIVE_PDF_NAMES = frozenset(
+    {
+        b"JavaScript",
+        b"JS",
+        b"Launch",
+        b"EmbeddedFile",
+        b"EmbeddedFiles",
+        b"RichMedia",
+        b"XFA",
+        b"SubmitForm",
+        b"ImportData",
+        b"GoToE",
+        b"GoToR",
+    }
+)
 _PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
 _PDF_HEX = re.compile(rb"#([0-9A-Fa-f]{2})")
 _PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
@@ -59,19 +70,27 @@ class EvidenceError(Exception):
         return str(self.text) % {"nomor": number}
 
 
-TOO_LARGE = _l("Berkas ke-%(nomor)d lebih besar dari 5 MB. Perkecil berkasnya atau foto ulang dengan resolusi "
-               "lebih rendah.")
+TOO_LARGE = _l(
+    "Berkas ke-%(nomor)d lebih besar dari 5 MB. Perkecil berkasnya atau foto ulang dengan resolusi lebih rendah."
+)
 EMPTY = _l("Berkas ke-%(nomor)d kosong.")
-UNKNOWN_TYPE = _l("Berkas ke-%(nomor)d bukan foto (JPEG, PNG, WebP) atau dokumen PDF. Jenis berkas lain, misalnya "
-                  "SVG, HTML, dokumen Word atau program, tidak diterima, walaupun namanya diakhiri .jpg atau .pdf.")
-BROKEN_IMAGE = _l("Berkas ke-%(nomor)d rusak atau tidak dapat dibaca sebagai gambar. Foto ulang atau simpan ulang "
-                  "gambarnya, lalu kirim kembali.")
-TOO_MANY_PIXELS = _l("Gambar ke-%(nomor)d terlalu besar (lebih dari 50 megapiksel). Kirim foto dengan resolusi "
-                     "lebih kecil.")
+UNKNOWN_TYPE = _l(
+    "Berkas ke-%(nomor)d bukan foto (JPEG, PNG, WebP) atau dokumen PDF. Jenis berkas lain, misalnya "
+    "SVG, HTML, dokumen Word atau program, tidak diterima, walaupun namanya diakhiri .jpg atau .pdf."
+)
+BROKEN_IMAGE = _l(
+    "Berkas ke-%(nomor)d rusak atau tidak dapat dibaca sebagai gambar. Foto ulang atau simpan ulang "
+    "gambarnya, lalu kirim kembali."
+)
+TOO_MANY_PIXELS = _l(
+    "Gambar ke-%(nomor)d terlalu besar (lebih dari 50 megapiksel). Kirim foto dengan resolusi lebih kecil."
+)
 BROKEN_PDF = _l("Berkas ke-%(nomor)d tidak dapat dibaca sebagai dokumen PDF yang utuh.")
 ENCRYPTED_PDF = _l("Dokumen PDF ke-%(nomor)d dilindungi kata sandi. Kirim dokumen tanpa kata sandi, atau fotonya.")
-ACTIVE_PDF = _l("Dokumen PDF ke-%(nomor)d berisi skrip, lampiran, atau tindakan otomatis yang tidak diizinkan. "
-                "Kirim hasil pindai biasa atau foto dokumennya.")
+ACTIVE_PDF = _l(
+    "Dokumen PDF ke-%(nomor)d berisi skrip, lampiran, atau tindakan otomatis yang tidak diizinkan. "
+    "Kirim hasil pindai biasa atau foto dokumennya."
+)
 TOO_MANY_FILES = _l("Paling banyak %(jumlah)d berkas bukti.")
 
 

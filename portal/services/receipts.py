@@ -40,7 +40,7 @@ def new_ticket(kind: str, village_code: str, when: datetime) -> str:
 def new_receipt_code() -> str:
     """Return a fresh receipt code, grouped by four for reading: ``7KQ4-MXPA-RWE3``."""
     raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-    return "-".join(raw[i:i + 4] for i in range(0, CODE_LENGTH, 4))
+    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
 
 
 def normalize_ticket(text: str | None) -> str:

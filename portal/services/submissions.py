@@ -120,12 +120,20 @@ def submit_usulan(data: UsulanInput, *, now: datetime | None = None) -> Submitte
         select(Recipient.id).where(Recipient.edition_id == edition_id, Recipient.nik_hmac == subject)
     )
     case = Case(
-        kind=USULAN, edition_id=edition_id, village_code=data.village_code, recipient_id=already,
-        rt=data.rt, rw=data.rw,
+        kind=USULAN,
+        edition_id=edition_id,
+        village_code=data.village_code,
+        recipient_id=already,
+        rt=data.rt,
+        rw=data.rw,
         details={"programs": list(data.programs), "conditions": list(data.conditions)},
-        subject_nik_hmac=subject, subject_kk_hmac=keyed_hmac(data.kk),
-        subject_name_enc=encrypt(data.name), subject_nik_enc=encrypt(data.nik), subject_kk_enc=encrypt(data.kk),
-        address_enc=encrypt(data.address), description_enc=encrypt(data.description),
+        subject_nik_hmac=subject,
+        subject_kk_hmac=keyed_hmac(data.kk),
+        subject_name_enc=encrypt(data.name),
+        subject_nik_enc=encrypt(data.nik),
+        subject_kk_enc=encrypt(data.kk),
+        address_enc=encrypt(data.address),
+        description_enc=encrypt(data.description),
         reporter_relation=data.reporter.relation,
     )
     return _file(case, data.reporter, reporter_hmac, data.files, now)
@@ -143,9 +151,16 @@ def submit_sanggahan(data: SanggahanInput, *, now: datetime | None = None) -> Su
         return prepared
     edition_id, reporter_hmac = prepared
     case = Case(
-        kind=SANGGAHAN, edition_id=edition_id, village_code=target.village_code, recipient_id=target.id,
-        rt=target.rt, rw=target.rw, reason=data.reason, details=dict(data.reason_details),
-        subject_nik_hmac=target.nik_hmac, subject_kk_hmac=target.kk_hmac,
+        kind=SANGGAHAN,
+        edition_id=edition_id,
+        village_code=target.village_code,
+        recipient_id=target.id,
+        rt=target.rt,
+        rw=target.rw,
+        reason=data.reason,
+        details=dict(data.reason_details),
+        subject_nik_hmac=target.nik_hmac,
+        subject_kk_hmac=target.kk_hmac,
         location_enc=encrypt(data.location) if data.location else None,
         description_enc=encrypt(data.description),
     )
@@ -175,8 +190,9 @@ def _prepare(kind: str, reporter: Reporter, subject_hmac: str) -> Submitted | tu
     return edition.id, reporter_hmac
 
 
-def _file(case: Case, reporter: Reporter, reporter_hmac: str, files: Sequence[CleanFile],
-          now: datetime | None) -> Submitted:
+def _file(
+    case: Case, reporter: Reporter, reporter_hmac: str, files: Sequence[CleanFile], now: datetime | None
+) -> Submitted:
     """Stamp, number and open the case, store its evidence, and find the related cases."""
     now = now or utcnow()
     case.regency_code = case.village_code[:5]
@@ -206,12 +222,21 @@ def _unused_ticket(kind: str, village_code: str, now: datetime) -> str:
             return ticket
 
 
-def add_evidence(case: Case, files: Sequence[CleanFile], *, event_id: int | None = None,
-                 now: datetime | None = None) -> list[CaseEvidence]:
+def add_evidence(
+    case: Case, files: Sequence[CleanFile], *, event_id: int | None = None, now: datetime | None = None
+) -> list[CaseEvidence]:
     """Store cleaned files with the case, encrypted; flushes."""
     rows = [
-        CaseEvidence(case_id=case.id, event_id=event_id, added_at=now or utcnow(), media_type=f.media_type,
-                     size_bytes=len(f.data), width=f.width, height=f.height, content_enc=encrypt(f.data))
+        CaseEvidence(
+            case_id=case.id,
+            event_id=event_id,
+            added_at=now or utcnow(),
+            media_type=f.media_type,
+            size_bytes=len(f.data),
+            width=f.width,
+            height=f.height,
+            content_enc=encrypt(f.data),
+        )
         for f in files
     ]
     db.session.add_all(rows)
@@ -223,6 +248,8 @@ def related_cases(case: Case) -> list[Case]:
     """Return the other cases about the same person (any kind, any edition), oldest first."""
     if case.subject_nik_hmac is None:
         return []
-    return list(db.session.scalars(
-        select(Case).where(Case.subject_nik_hmac == case.subject_nik_hmac, Case.id != case.id).order_by(Case.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Case).where(Case.subject_nik_hmac == case.subject_nik_hmac, Case.id != case.id).order_by(Case.id)
+        )
+    )

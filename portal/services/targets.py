@@ -42,8 +42,9 @@ def target_view(recipient: Recipient) -> Target:
     statuses = {
         program_id: (receives, period)
         for program_id, receives, period in db.session.execute(
-            select(RecipientProgram.program_id, RecipientProgram.receives, RecipientProgram.period)
-            .where(RecipientProgram.recipient_id == recipient.id)
+            select(RecipientProgram.program_id, RecipientProgram.receives, RecipientProgram.period).where(
+                RecipientProgram.recipient_id == recipient.id
+            )
         )
     }
     programs = program_statuses(load_programs(), statuses)

@@ -31,7 +31,7 @@ from .workflow import SOURCE_REPORTER, State, public_label, transition
 
 logger = logging.getLogger(__name__)
 
-KIND_LABELS = {"usulan": _l("Usulan"), "sanggahan": _l("Sanggahan")}
+KIND_LABELS = {"usulan": _l("Usulan penerima bantuan"), "sanggahan": _l("Sanggahan data penerima")}
 #: Before verification ends, the deadline counts down publicly.
 COUNTING_DOWN = frozenset({State.DITERIMA, State.DIVERIFIKASI, State.PERLU_INFO})
 
@@ -90,18 +90,23 @@ def public_status(case: Case, *, now: datetime | None = None) -> PublicStatus:
     merged = db.session.get(Case, case.merged_into_id) if case.merged_into_id else None
     target = db.session.get(Recipient, case.recipient_id) if case.kind == "sanggahan" and case.recipient_id else None
     return PublicStatus(
-        ticket=case.ticket, kind=case.kind, kind_label=KIND_LABELS[case.kind], state=state.value,
-        state_label=public_label(state), created_at=case.created_at, deadline_at=case.deadline_at,
+        ticket=case.ticket,
+        kind=case.kind,
+        kind_label=KIND_LABELS[case.kind],
+        state=state.value,
+        state_label=public_label(state),
+        created_at=case.created_at,
+        deadline_at=case.deadline_at,
         days_left=working_days_left(case.deadline_at, now) if state in COUNTING_DOWN else None,
-        awaiting_reply=state == State.PERLU_INFO, merged_into=merged.ticket if merged else None,
-        place=place_of(case.village_code), masked_target=mask_name(target.name) if target else None,
-        events=tuple(_public_event(e.at, e.to_state, e.from_state, e.public_message, e.source)
-                     for e in case.events),
+        awaiting_reply=state == State.PERLU_INFO,
+        merged_into=merged.ticket if merged else None,
+        place=place_of(case.village_code),
+        masked_target=mask_name(target.name) if target else None,
+        events=tuple(_public_event(e.at, e.to_state, e.from_state, e.public_message, e.source) for e in case.events),
     )
 
 
-def _public_event(at: datetime, to_state: str, from_state: str | None, message: str | None,
-                  source: str) -> PublicEvent:
+def _public_event(at: datetime, to_state: str, from_state: str | None, message: str | None, source: str) -> PublicEvent:
     by_reporter = source == SOURCE_REPORTER
     if from_state is None:
         label: LazyString | str = _l("Laporan diterima")

@@ -56,10 +56,18 @@ PUBLIC_LABELS: dict[State, LazyString] = {
 
 #: The one table of allowed changes. A state missing on the left, or with no targets, is final.
 TRANSITIONS: dict[State, frozenset[State]] = {
-    State.DITERIMA: frozenset({State.DIVERIFIKASI, State.PERLU_INFO, State.DITOLAK, State.DIGABUNG,
-                               State.KEDALUWARSA}),
-    State.DIVERIFIKASI: frozenset({State.PERLU_INFO, State.MUSDES, State.DISETUJUI, State.DITOLAK,
-                                   State.DITERUSKAN, State.DIGABUNG, State.KEDALUWARSA}),
+    State.DITERIMA: frozenset({State.DIVERIFIKASI, State.PERLU_INFO, State.DITOLAK, State.DIGABUNG, State.KEDALUWARSA}),
+    State.DIVERIFIKASI: frozenset(
+        {
+            State.PERLU_INFO,
+            State.MUSDES,
+            State.DISETUJUI,
+            State.DITOLAK,
+            State.DITERUSKAN,
+            State.DIGABUNG,
+            State.KEDALUWARSA,
+        }
+    ),
     State.PERLU_INFO: frozenset({State.DIVERIFIKASI, State.DITOLAK, State.DIGABUNG, State.KEDALUWARSA}),
     State.MUSDES: frozenset({State.DISETUJUI, State.DITOLAK, State.DITERUSKAN, State.DIGABUNG}),
     # Approved at the district; the proposal or removal then goes to the ministry (SIKS-NG).
@@ -112,8 +120,15 @@ def open_case(case: Case, *, now: datetime | None = None) -> CaseEvent:
 
 
 def transition(
-    case: Case, to: State | str, *, source: str, actor_id: int | None = None, public_message: str | None = None,
-    internal_note: str | None = None, expected_version: int | None = None, now: datetime | None = None,
+    case: Case,
+    to: State | str,
+    *,
+    source: str,
+    actor_id: int | None = None,
+    public_message: str | None = None,
+    internal_note: str | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> CaseEvent:
     """Move ``case`` to ``to`` and append the event; flushes.
 
@@ -133,8 +148,13 @@ def transition(
     if target in FINAL:
         case.closed_at = now
     event = CaseEvent(
-        from_state=current.value, to_state=target.value, source=source, actor_id=actor_id,
-        public_message=public_message, internal_note=internal_note, at=now,
+        from_state=current.value,
+        to_state=target.value,
+        source=source,
+        actor_id=actor_id,
+        public_message=public_message,
+        internal_note=internal_note,
+        at=now,
     )
     case.events.append(event)
     try:

@@ -50,16 +50,19 @@ def test_the_form_shows_the_masked_row_only(client, target):
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     assert f'<dd class="nama">{MASKED}</dd>' in html
-    assert "004/007" in html and "Sukarasa" in html
-    assert "DJOKO" not in html and "SOEPRAPTO" not in html
-    assert '<legend>Alasan sanggahan</legend>' in html
+    assert "004/007" in html
+    assert "Sukarasa" in html
+    assert "DJOKO" not in html
+    assert "SOEPRAPTO" not in html
+    assert "<legend>Alasan sanggahan</legend>" in html
     for reason in ("meninggal", "pindah", "mampu", "asn", "ganda", "salah", "lainnya"):
         assert f'value="{reason}"' in html
-    assert '<label for="tanggal_meninggal">' in html and '<label for="pindah_ke">' in html
-    assert '<legend>Data mana yang salah?</legend>' in html
+    assert '<label for="tanggal_meninggal">' in html
+    assert '<label for="pindah_ke">' in html
+    assert "<legend>Data mana yang salah?</legend>" in html
     assert '<label for="lokasi">' in html
     assert f'name="penerima" type="hidden" value="{target.public_id}"' in html
-    assert 'style=' not in html
+    assert "style=" not in html
     captcha_id(html)
 
 
@@ -105,12 +108,16 @@ def test_a_valid_objection_is_filed_about_the_recipient(client, target):
     assert (case.deadline_at - case.created_at).days >= 18
 
 
-@pytest.mark.parametrize(("change", "details"), [
-    ({"alasan": "pindah", "pindah_ke": "Kota Cimahi"}, {"pindah_ke": "Kota Cimahi"}),
-    ({"alasan": "salah", "kolom_salah": ["nama", "program"]}, {"kolom_salah": ["nama", "program"]}),
-    ({"alasan": "mampu"}, {}),
-    ({"alasan": "meninggal", "tanggal_meninggal": ""}, {}),
-], ids=["pindah", "salah", "mampu-ignores-other-reasons-fields", "meninggal-date-unknown"])
+@pytest.mark.parametrize(
+    ("change", "details"),
+    [
+        ({"alasan": "pindah", "pindah_ke": "Kota Cimahi"}, {"pindah_ke": "Kota Cimahi"}),
+        ({"alasan": "salah", "kolom_salah": ["nama", "program"]}, {"kolom_salah": ["nama", "program"]}),
+        ({"alasan": "mampu"}, {}),
+        ({"alasan": "meninggal", "tanggal_meninggal": ""}, {}),
+    ],
+    ids=["pindah", "salah", "mampu-ignores-other-reasons-fields", "meninggal-date-unknown"],
+)
 def test_each_reason_keeps_only_its_own_extra_answers(client, target, change, details):
     response = post_sanggahan(client, sanggahan_data(target.public_id, **change))
     assert response.status_code == 200, text_of(response)
@@ -133,16 +140,20 @@ INVALID = [
 ]
 
 
-@pytest.mark.parametrize(("change", "field", "message"), INVALID, ids=[f"{f}-{i}" for i, (_, f, _) in
-                                                                      enumerate(INVALID)])
+@pytest.mark.parametrize(
+    ("change", "field", "message"), INVALID, ids=[f"{f}-{i}" for i, (_, f, _) in enumerate(INVALID)]
+)
 def test_each_invalid_field_gets_a_message_and_saves_nothing(client, target, change, field, message):
     response = post_sanggahan(client, sanggahan_data(target.public_id, **change))
     html = text_of(response)
     assert response.status_code == 422
     summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
-    assert f'href="#{field}"' in summary and message in summary
+    assert f'href="#{field}"' in summary
+    assert message in summary
     assert _cases() == 0
-    assert REPORTER_NIK not in html and "2233 4455" not in html and "cat hijau" not in html
+    assert REPORTER_NIK not in html
+    assert "2233 4455" not in html
+    assert "cat hijau" not in html
     assert f'<dd class="nama">{MASKED}</dd>' in html, "the target is shown again"
 
 
@@ -156,7 +167,8 @@ def test_the_same_reporter_objecting_again_gets_the_earlier_ticket(client, targe
     again = post_sanggahan(client, sanggahan_data(target.public_id, alasan="pindah"))
     html = text_of(again)
     assert again.status_code == 200
-    assert ticket in html and "sudah pernah Anda kirim" in html
+    assert ticket in html
+    assert "sudah pernah Anda kirim" in html
     assert 'class="kode rahasia"' not in html
     assert _cases() == 1
 

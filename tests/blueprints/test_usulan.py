@@ -57,18 +57,18 @@ def test_form_preselects_the_village_and_offers_every_part(client):
     assert 'enctype="multipart/form-data"' in html
     assert f'<option value="{SUKARASA}" selected>Sukarasa</option>' in html
     assert '<option value="32.73" selected>' in html
-    for name in ("rt", "rw", "alamat", "nama", "nik", "no_kk", "uraian", "pelapor_nama", "pelapor_nik",
-                 "pelapor_hp"):
+    for name in ("rt", "rw", "alamat", "nama", "nik", "no_kk", "uraian", "pelapor_nama", "pelapor_nik", "pelapor_hp"):
         assert f'<label for="{name}">' in html, name
-    assert '<legend>Program yang diusulkan</legend>' in html
-    assert 'value="PKH"' in html and 'value="PBI-JK"' in html
-    assert '<legend>Kondisi keluarga</legend>' in html
-    assert '<legend>Hubungan Anda dengan orang yang diusulkan</legend>' in html
+    assert "<legend>Program yang diusulkan</legend>" in html
+    assert 'value="PKH"' in html
+    assert 'value="PBI-JK"' in html
+    assert "<legend>Kondisi keluarga</legend>" in html
+    assert "<legend>Hubungan Anda dengan orang yang diusulkan</legend>" in html
     assert html.count('type="file"') == 3
     assert 'inputmode="numeric"' in html
     assert 'autocomplete="tel"' in html
     assert '<p class="hp" aria-hidden="true">' in html
-    assert 'style=' not in html
+    assert "style=" not in html
     assert "<script>" not in html
     captcha_id(html)
 
@@ -92,9 +92,11 @@ def test_a_valid_proposal_is_filed_encrypted_and_gets_a_receipt(client, edition)
     assert re.fullmatch(r"USL-3273-\d{4}-[A-Z0-9]{6}", ticket)
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code)
     case = db.session.scalar(select(Case).where(Case.ticket == ticket))
-    assert case.kind == "usulan" and case.state == "diterima"
+    assert case.kind == "usulan"
+    assert case.state == "diterima"
     assert case.edition_id == edition.id
-    assert case.village_code == SUKARASA and case.regency_code == "32.73"
+    assert case.village_code == SUKARASA
+    assert case.regency_code == "32.73"
     assert (case.rt, case.rw) == ("003", "002")
     assert case.details == {"programs": ["PKH", "SEMBAKO"], "conditions": ["lansia", "tanpa_penghasilan_tetap"]}
     assert case.reporter_relation == "tetangga"
@@ -114,9 +116,12 @@ def test_a_valid_proposal_is_filed_encrypted_and_gets_a_receipt(client, edition)
     assert db.session.scalar(select(func.count()).select_from(CaseEvidence)) == 1
     # The receipt: the ticket and code once, a QR code of the status link with the ticket only.
     assert html.count(code) == 1
-    assert "<svg" in html and 'class="qr"' in html
+    assert "<svg" in html
+    assert 'class="qr"' in html
     assert f"/status?tiket={ticket}" in html
-    assert SUBJECT_NIK not in html and REPORTER_NIK not in html and SUBJECT_NAME not in html
+    assert SUBJECT_NIK not in html
+    assert REPORTER_NIK not in html
+    assert SUBJECT_NAME not in html
 
 
 def test_a_self_proposal_may_leave_the_reporter_name_and_nik_empty(client):
@@ -166,8 +171,9 @@ INVALID = [
 ]
 
 
-@pytest.mark.parametrize(("change", "target", "message"), INVALID, ids=[f"{t}-{i}" for i, (_, t, _) in
-                                                                       enumerate(INVALID)])
+@pytest.mark.parametrize(
+    ("change", "target", "message"), INVALID, ids=[f"{t}-{i}" for i, (_, t, _) in enumerate(INVALID)]
+)
 def test_each_invalid_field_gets_a_message_and_saves_nothing(client, change, target, message):
     response = post_usulan(client, usulan_data(**change))
     html = text_of(response)
@@ -178,8 +184,7 @@ def test_each_invalid_field_gets_a_message_and_saves_nothing(client, change, tar
     assert message in summary
     assert _cases() == 0
     # Identity is never typed back into the page; the person is asked to enter it again.
-    for secret in (SUBJECT_NIK, REPORTER_NIK, "0813 2233 4455", SUBJECT_KK, SUBJECT_NAME, REPORTER_NAME,
-                   "Gg. Melati"):
+    for secret in (SUBJECT_NIK, REPORTER_NIK, "0813 2233 4455", SUBJECT_KK, SUBJECT_NAME, REPORTER_NAME, "Gg. Melati"):
         assert secret not in html
     assert "Silakan isi ulang" in html
     # Other answers stay.
@@ -249,7 +254,7 @@ def _neutral(html: str) -> str:
     html = re.sub(r'<strong class="kode rahasia">[^<]+', "KODE", html)
     html = re.sub(r"<svg.*?</svg>", "QR", html, flags=re.S)
     html = re.sub(r"<dd>\d{1,2} \w+ \d{4}, \d{2}\.\d{2} WIB</dd>", "WAKTU", html)
-    return re.sub(r'hx-headers=\'[^\']*\'', "", html)
+    return re.sub(r"hx-headers=\'[^\']*\'", "", html)
 
 
 def test_proposals_about_the_same_person_are_linked_and_the_receipt_says_nothing_of_it(client):
@@ -290,8 +295,7 @@ def test_an_oversized_request_gets_the_friendly_413_page(client):
 @pytest.mark.parametrize("config_overrides", [{"CAPTCHA_TEST_ANSWER": ANSWER, "WTF_CSRF_ENABLED": True}])
 def test_a_post_without_the_csrf_token_is_refused(client):
     challenge = captcha_id(text_of(client.get("/usulan/baru")))
-    response = client.post("/usulan/baru", data={**usulan_data(), "captcha_id": challenge,
-                                                  "captcha_jawaban": ANSWER})
+    response = client.post("/usulan/baru", data={**usulan_data(), "captcha_id": challenge, "captcha_jawaban": ANSWER})
     assert response.status_code == 400
     assert "Formulir kedaluwarsa" in text_of(response)
     assert _cases() == 0
@@ -301,7 +305,10 @@ def test_a_post_without_the_csrf_token_is_refused(client):
 def test_a_post_with_the_csrf_token_is_taken(client):
     html = text_of(client.get("/usulan/baru"))
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    response = client.post("/usulan/baru", data={**usulan_data(), "csrf_token": token, "captcha_id": captcha_id(html),
-                                                  "captcha_jawaban": ANSWER}, content_type="multipart/form-data")
+    response = client.post(
+        "/usulan/baru",
+        data={**usulan_data(), "csrf_token": token, "captcha_id": captcha_id(html), "captcha_jawaban": ANSWER},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200, text_of(response)
     assert _cases() == 1

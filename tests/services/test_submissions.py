@@ -55,26 +55,39 @@ def test_no_identity_in_clear_after_submissions_and_a_reply(client):
     current()
     target = add_person(TARGET_NAME, TARGET_NIK)
     usulan = post_usulan(client, usulan_data(), files=[(jpeg(), "rumah.jpg")])
-    sanggahan = post_sanggahan(client, sanggahan_data(target.public_id, uraian=f"Saya tetangga, NIK saya "
-                                                      f"{REPORTER_NIK}, dia pindah."))
+    sanggahan = post_sanggahan(
+        client, sanggahan_data(target.public_id, uraian=f"Saya tetangga, NIK saya {REPORTER_NIK}, dia pindah.")
+    )
     assert usulan.status_code == sanggahan.status_code == 200
     ticket, code = receipt_of(usulan)
     case = db.session.scalar(select(Case).where(Case.ticket == ticket))
     transition(case, "perlu_info", source=SOURCE_STAFF, public_message="Kirim foto KK.")
     db.session.commit()
-    reply = client.post("/status/balas", data={"tiket": ticket, "kode": code,
-                                                 "pesan": f"KK nomor {SUBJECT_KK}, HP 0{REPORTER_PHONE_DIGITS}",
-                                                 "bukti": [(io.BytesIO(jpeg()), "kk.jpg")]},
-                        content_type="multipart/form-data")
+    reply = client.post(
+        "/status/balas",
+        data={
+            "tiket": ticket,
+            "kode": code,
+            "pesan": f"KK nomor {SUBJECT_KK}, HP 0{REPORTER_PHONE_DIGITS}",
+            "bukti": [(io.BytesIO(jpeg()), "kk.jpg")],
+        },
+        content_type="multipart/form-data",
+    )
     assert reply.status_code == 200
     db.session.commit()
 
     dump = _dump()
     assert len(dump) > 10_000, "the dump holds the cases and their evidence"
     forbidden = {
-        "reporter NIK": REPORTER_NIK, "subject NIK": SUBJECT_NIK, "target NIK": TARGET_NIK, "KK": SUBJECT_KK,
-        "phone": REPORTER_PHONE_DIGITS, "reporter name": REPORTER_NAME, "subject name": SUBJECT_NAME,
-        "receipt code": code.replace("-", ""), "receipt code (grouped)": code,
+        "reporter NIK": REPORTER_NIK,
+        "subject NIK": SUBJECT_NIK,
+        "target NIK": TARGET_NIK,
+        "KK": SUBJECT_KK,
+        "phone": REPORTER_PHONE_DIGITS,
+        "reporter name": REPORTER_NAME,
+        "subject name": SUBJECT_NAME,
+        "receipt code": code.replace("-", ""),
+        "receipt code (grouped)": code,
     }
     for nik in (REPORTER_NIK, SUBJECT_NIK, TARGET_NIK, SUBJECT_KK):
         forbidden[f"sha256 of {nik}"] = hashlib.sha256(nik.encode()).hexdigest()

@@ -46,8 +46,12 @@ def _too_many(_error: TooManyRequests) -> Response:
         when = _("Coba lagi dalam sekitar %(jam)d jam.", jam=math.ceil(seconds / 3600))
     text = ErrorText(
         _("Terlalu banyak permintaan"),
-        _("Dari alamat internet Anda sudah ada banyak laporan atau pengecekan dalam waktu singkat. Batas ini "
-          "melindungi layanan dari pengiriman otomatis.") + " " + when,
+        _(
+            "Dari alamat internet Anda sudah ada banyak laporan atau pengecekan dalam waktu singkat. Batas ini "
+            "melindungi layanan dari pengiriman otomatis."
+        )
+        + " "
+        + when,
     )
     return render_error(429, text)
 
@@ -94,8 +98,11 @@ def receipt(result: Submitted) -> Response:
     case = result.case
     status_url = url_for("laporan.status_form", tiket=case.ticket, _external=True)
     html = render_template(
-        "laporan/tanda_terima.html", case=case, code=result.receipt_code, existing=result.existing,
-        status_url=status_url, qr=qr_svg(status_url, _("Kode QR tautan ke halaman status tiket %(tiket)s",
-                                                         tiket=case.ticket)),
+        "laporan/tanda_terima.html",
+        case=case,
+        code=result.receipt_code,
+        existing=result.existing,
+        status_url=status_url,
+        qr=qr_svg(status_url, _("Kode QR tautan ke halaman status tiket %(tiket)s", tiket=case.ticket)),
     )
     return make_response(html, 200)

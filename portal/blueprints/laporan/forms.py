@@ -74,8 +74,7 @@ WRONG_FIELDS = (
     ("lainnya", _l("Data lain (jelaskan di uraian)")),
 )
 #: Fields whose values are never written back into the page.
-IDENTITY_FIELDS = frozenset({"nama", "nik", "no_kk", "alamat", "lokasi", "pelapor_nama", "pelapor_nik",
-                             "pelapor_hp"})
+IDENTITY_FIELDS = frozenset({"nama", "nik", "no_kk", "alamat", "lokasi", "pelapor_nama", "pelapor_nik", "pelapor_hp"})
 
 
 def _choices(pairs: tuple[tuple[str, Any], ...] | list[tuple[str, Any]]) -> list[SelectChoice]:
@@ -127,8 +126,9 @@ class SubmissionForm(CaptchaForm):
         _l("Nomor HP atau WhatsApp (tidak wajib)"),
         render_kw={"inputmode": "tel", "type": "tel", "autocomplete": "tel", "maxlength": 20},
     )
-    pernyataan = BooleanField(_l("Saya menyatakan bahwa data dan keterangan yang saya berikan benar dan dapat "
-                                 "dipertanggungjawabkan."))
+    pernyataan = BooleanField(
+        _l("Saya menyatakan bahwa data dan keterangan yang saya berikan benar dan dapat dipertanggungjawabkan.")
+    )
     #: The honeypot: hidden from people (CSS and aria-hidden), filled in by naive bots.
     situs_web = StringField(_l("Jangan diisi"), render_kw={"autocomplete": "off", "tabindex": "-1"})
 
@@ -165,8 +165,9 @@ class SubmissionForm(CaptchaForm):
             return
         info = parse_phone(text)
         if not info.valid:
-            raise ValidationError(_("Nomor HP tidak dikenali. Tulis seperti 0812 3456 7890 atau +62 812 3456 7890, "
-                                    "atau kosongkan."))
+            raise ValidationError(
+                _("Nomor HP tidak dikenali. Tulis seperti 0812 3456 7890 atau +62 812 3456 7890, atau kosongkan.")
+            )
         self.reporter_phone = info.e164
 
     def validate_pernyataan(self, field: Field) -> None:
@@ -199,18 +200,22 @@ class UsulanForm(SubmissionForm):
     desa = StringField(_l("Desa/kelurahan"))
     rt = StringField(_l("RT"), render_kw={"inputmode": "numeric", "maxlength": 3, "autocomplete": "off"})
     rw = StringField(_l("RW"), render_kw={"inputmode": "numeric", "maxlength": 3, "autocomplete": "off"})
-    alamat = StringField(_l("Alamat (jalan, gang, nomor rumah, dusun)"),
-                         render_kw={"autocomplete": "off", "maxlength": LINE_MAX})
+    alamat = StringField(
+        _l("Alamat (jalan, gang, nomor rumah, dusun)"), render_kw={"autocomplete": "off", "maxlength": LINE_MAX}
+    )
     nama = StringField(_l("Nama lengkap sesuai KTP"), render_kw={"autocomplete": "off", "maxlength": NAME_MAX})
-    nik = StringField(_l("NIK"), render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 24,
-                                            "spellcheck": "false"})
-    no_kk = StringField(_l("Nomor Kartu Keluarga (KK)"),
-                        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 24,
-                                   "spellcheck": "false"})
+    nik = StringField(
+        _l("NIK"), render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 24, "spellcheck": "false"}
+    )
+    no_kk = StringField(
+        _l("Nomor Kartu Keluarga (KK)"),
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 24, "spellcheck": "false"},
+    )
     program = SelectMultipleField(_l("Program yang diusulkan"), choices=[], validate_choice=False)
     kondisi = SelectMultipleField(_l("Kondisi keluarga"), choices=_choices(CONDITIONS), validate_choice=False)
-    hubungan = RadioField(_l("Hubungan Anda dengan orang yang diusulkan"), choices=_choices(RELATIONS),
-                          validate_choice=False)
+    hubungan = RadioField(
+        _l("Hubungan Anda dengan orang yang diusulkan"), choices=_choices(RELATIONS), validate_choice=False
+    )
 
     subject_nik: str | None = None
     subject_kk: str | None = None
@@ -323,10 +328,10 @@ class SanggahanForm(SubmissionForm):
     penerima = HiddenField()
     alasan = RadioField(_l("Alasan sanggahan"), choices=_choices(REASONS), validate_choice=False)
     tanggal_meninggal = LenientDateField(_l("Tanggal meninggal (jika tahu)"), render_kw={"autocomplete": "off"})
-    pindah_ke = StringField(_l("Pindah ke mana (jika tahu)"), render_kw={"autocomplete": "off",
-                                                                         "maxlength": LINE_MAX})
-    kolom_salah = SelectMultipleField(_l("Data mana yang salah?"), choices=_choices(WRONG_FIELDS),
-                                      validate_choice=False)
+    pindah_ke = StringField(_l("Pindah ke mana (jika tahu)"), render_kw={"autocomplete": "off", "maxlength": LINE_MAX})
+    kolom_salah = SelectMultipleField(
+        _l("Data mana yang salah?"), choices=_choices(WRONG_FIELDS), validate_choice=False
+    )
     lokasi = StringField(_l("Lokasi rumah (tidak wajib)"), render_kw={"autocomplete": "off", "maxlength": LINE_MAX})
 
     def validate_alasan(self, field: Field) -> None:
@@ -379,10 +384,14 @@ class SanggahanForm(SubmissionForm):
 class StatusForm(FlaskForm):
     """Ticket and receipt code; posted, so the code never lands in a URL or a log."""
 
-    tiket = StringField(_l("Nomor tiket"), render_kw={"autocomplete": "off", "spellcheck": "false",
-                                                      "autocapitalize": "characters", "maxlength": 40})
-    kode = StringField(_l("Kode tanda terima"), render_kw={"autocomplete": "off", "spellcheck": "false",
-                                                           "autocapitalize": "characters", "maxlength": 40})
+    tiket = StringField(
+        _l("Nomor tiket"),
+        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters", "maxlength": 40},
+    )
+    kode = StringField(
+        _l("Kode tanda terima"),
+        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters", "maxlength": 40},
+    )
 
     def validate_tiket(self, field: Field) -> None:
         """Require a ticket."""

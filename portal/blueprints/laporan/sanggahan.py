@@ -23,8 +23,20 @@ from .forms import SanggahanForm
 _page_limit = config_limit("SUBMISSION_PAGE_RATE_LIMIT")
 _submit_limit = config_limit("SUBMISSION_RATE_LIMIT")
 
-ORDER = ("alasan", "tanggal_meninggal", "pindah_ke", "kolom_salah", "uraian", "lokasi", "bukti", "pelapor_nama",
-         "pelapor_nik", "pelapor_hp", "pernyataan", "captcha_jawaban")
+ORDER = (
+    "alasan",
+    "tanggal_meninggal",
+    "pindah_ke",
+    "kolom_salah",
+    "uraian",
+    "lokasi",
+    "bukti",
+    "pelapor_nama",
+    "pelapor_nik",
+    "pelapor_hp",
+    "pernyataan",
+    "captcha_jawaban",
+)
 
 
 @bp.get("/sanggahan/baru")
@@ -51,19 +63,26 @@ def sanggahan_submit() -> Response:
     if not form.validate_on_submit() or form.reporter_nik is None:
         return _page(form, target, status=422)
     data = SanggahanInput(
-        recipient=target, reason=form.alasan.data, reason_details=form.reason_details(),
-        description=form.uraian.data.strip(), location=" ".join((form.lokasi.data or "").split()) or None,
-        reporter=Reporter(name=" ".join(form.pelapor_nama.data.split()), nik=form.reporter_nik,
-                          phone=form.reporter_phone),
+        recipient=target,
+        reason=form.alasan.data,
+        reason_details=form.reason_details(),
+        description=form.uraian.data.strip(),
+        location=" ".join((form.lokasi.data or "").split()) or None,
+        reporter=Reporter(
+            name=" ".join(form.pelapor_nama.data.split()), nik=form.reporter_nik, phone=form.reporter_phone
+        ),
         files=form.clean_files,
     )
     try:
         result = submit_sanggahan(data)
     except CapReached as refused:
-        form.pelapor_nik.errors.append(_(
-            "Dengan NIK ini sudah dikirim %(jumlah)d sanggahan untuk DTSEN edisi ini, batas untuk satu pelapor. "
-            "Untuk sanggahan lain, datanglah ke kantor desa/kelurahan atau Dinas Sosial.", jumlah=refused.cap,
-        ))
+        form.pelapor_nik.errors.append(
+            _(
+                "Dengan NIK ini sudah dikirim %(jumlah)d sanggahan untuk DTSEN edisi ini, batas untuk satu pelapor. "
+                "Untuk sanggahan lain, datanglah ke kantor desa/kelurahan atau Dinas Sosial.",
+                jumlah=refused.cap,
+            )
+        )
         return _page(form, target, status=422)
     except NoCurrentEdition:  # the edition changed between the look-up and now
         return _not_found()
@@ -80,6 +99,11 @@ def _not_found() -> Response:
 def _page(form: SanggahanForm, target: Recipient, status: int = 200) -> Response:
     view = target_view(target)
     return page(
-        "sanggahan/baru.html", status, form=form, target=view, errors=error_links(form, ORDER),
-        return_url=url_for("laporan.sanggahan_form", penerima=view.public_id), edition=current_edition(),
+        "sanggahan/baru.html",
+        status,
+        form=form,
+        target=view,
+        errors=error_links(form, ORDER),
+        return_url=url_for("laporan.sanggahan_form", penerima=view.public_id),
+        edition=current_edition(),
     )

@@ -56,33 +56,42 @@ def status_reply() -> Response:
     try:
         reply_to_request(case, form.pesan.data.strip(), form.clean_files)
     except NotAwaitingReply:
-        return _render_case(case, code=form.kode.data, status=409, notice=_(
-            "Laporan ini tidak sedang menunggu informasi dari Anda, jadi jawaban tidak disimpan."))
+        return _render_case(
+            case,
+            code=form.kode.data,
+            status=409,
+            notice=_("Laporan ini tidak sedang menunggu informasi dari Anda, jadi jawaban tidak disimpan."),
+        )
     db.session.commit()
-    return _render_case(case, code=form.kode.data, notice=_(
-        "Terima kasih. Informasi tambahan Anda sudah diterima dan laporan kembali diverifikasi."))
+    return _render_case(
+        case,
+        code=form.kode.data,
+        notice=_("Terima kasih. Informasi tambahan Anda sudah diterima dan laporan kembali diverifikasi."),
+    )
 
 
 def _not_matched(form: StatusForm) -> Response:
     """The one answer for an unknown ticket and a wrong code."""
-    form.kode.errors = [_("Nomor tiket atau kode tanda terima tidak cocok. Periksa kembali keduanya pada tanda "
-                          "terima Anda; huruf besar atau kecil dan tanda hubung tidak berpengaruh.")]
+    form.kode.errors = [
+        _(
+            "Nomor tiket atau kode tanda terima tidak cocok. Periksa kembali keduanya pada tanda "
+            "terima Anda; huruf besar atau kecil dan tanda hubung tidak berpengaruh."
+        )
+    ]
     return _render(form, status=422)
 
 
 def _render(form: StatusForm, status: int = 200) -> Response:
-    html = render_template("status/index.html", form=form, errors=error_links(form, ("tiket", "kode")),
-                           status=None)
+    html = render_template("status/index.html", form=form, errors=error_links(form, ("tiket", "kode")), status=None)
     return make_response(html, status)
 
 
-def _render_case(case: Case, *, code: str, reply: ReplyForm | None = None, status: int = 200,
-                 notice: str | None = None) -> Response:
+def _render_case(
+    case: Case, *, code: str, reply: ReplyForm | None = None, status: int = 200, notice: str | None = None
+) -> Response:
     view = public_status(case)
-    if view.awaiting_reply:
-        reply = reply or ReplyForm(formdata=None, data={"tiket": case.ticket})
-    else:
-        reply = None
+    # The reply form only while information is requested (a new one unless it is being corrected).
+    reply = (reply or ReplyForm(formdata=None, data={"tiket": case.ticket})) if view.awaiting_reply else None
     errors = error_links(reply, ("pesan", "bukti")) if reply is not None else []
     html = render_template("status/index.html", status=view, reply=reply, code=code, errors=errors, notice=notice)
     return make_response(html, status)

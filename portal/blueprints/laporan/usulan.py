@@ -22,14 +22,36 @@ _page_limit = config_limit("SUBMISSION_PAGE_RATE_LIMIT")
 _submit_limit = config_limit("SUBMISSION_RATE_LIMIT")
 
 #: The fields in page order, for the error summary.
-ORDER = ("desa", "rt", "rw", "alamat", "nama", "nik", "no_kk", "program", "kondisi", "uraian", "bukti",
-         "hubungan", "pelapor_nama", "pelapor_nik", "pelapor_hp", "pernyataan", "captcha_jawaban")
+ORDER = (
+    "desa",
+    "rt",
+    "rw",
+    "alamat",
+    "nama",
+    "nik",
+    "no_kk",
+    "program",
+    "kondisi",
+    "uraian",
+    "bukti",
+    "hubungan",
+    "pelapor_nama",
+    "pelapor_nik",
+    "pelapor_hp",
+    "pernyataan",
+    "captcha_jawaban",
+)
 
 
 def _programs() -> list[tuple[str, str]]:
-    return [(code, name) for code, name in db.session.execute(
-        select(Program.code, Program.name).where(Program.active.is_(True)).order_by(Program.sort_order, Program.name)
-    )]
+    return [
+        (code, name)
+        for code, name in db.session.execute(
+            select(Program.code, Program.name)
+            .where(Program.active.is_(True))
+            .order_by(Program.sort_order, Program.name)
+        )
+    ]
 
 
 def _form(**kwargs: object) -> UsulanForm:
@@ -54,9 +76,8 @@ def usulan_submit() -> Response:
         abort(400)  # the honeypot: only a bot fills in a field nobody can see
     chain: list[str | None] = list(chain_of(form.desa.data))
     chosen = chain if len(chain) == 4 else [request.args.get(n) for n in ("provinsi", "kabupaten", "kecamatan")]
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or form.subject_nik is None or form.subject_kk is None:
         return _page(form, chosen, status=422)
-    assert form.subject_nik is not None and form.subject_kk is not None  # noqa: S101 - set by validation
     reporter = Reporter(
         name=" ".join((form.pelapor_nama.data or form.nama.data or "").split()),
         nik=form.reporter_nik or form.subject_nik,
@@ -64,18 +85,29 @@ def usulan_submit() -> Response:
         relation=form.hubungan.data,
     )
     data = UsulanInput(
-        village_code=form.desa.data, rt=form.rt.data, rw=form.rw.data, address=" ".join(form.alamat.data.split()),
-        name=" ".join(form.nama.data.split()), nik=form.subject_nik, kk=form.subject_kk,
-        programs=tuple(form.program.data), conditions=tuple(form.kondisi.data),
-        description=form.uraian.data.strip(), reporter=reporter, files=form.clean_files,
+        village_code=form.desa.data,
+        rt=form.rt.data,
+        rw=form.rw.data,
+        address=" ".join(form.alamat.data.split()),
+        name=" ".join(form.nama.data.split()),
+        nik=form.subject_nik,
+        kk=form.subject_kk,
+        programs=tuple(form.program.data),
+        conditions=tuple(form.kondisi.data),
+        description=form.uraian.data.strip(),
+        reporter=reporter,
+        files=form.clean_files,
     )
     try:
         result = submit_usulan(data)
     except CapReached as refused:
-        form.pelapor_nik.errors.append(_(
-            "Dengan NIK ini sudah dikirim %(jumlah)d usulan untuk DTSEN edisi ini, batas untuk satu pelapor. "
-            "Untuk usulan lain, datanglah ke kantor desa/kelurahan atau Dinas Sosial.", jumlah=refused.cap,
-        ))
+        form.pelapor_nik.errors.append(
+            _(
+                "Dengan NIK ini sudah dikirim %(jumlah)d usulan untuk DTSEN edisi ini, batas untuk satu pelapor. "
+                "Untuk usulan lain, datanglah ke kantor desa/kelurahan atau Dinas Sosial.",
+                jumlah=refused.cap,
+            )
+        )
         return _page(form, chosen, status=422)
     except NoCurrentEdition:
         return _closed()
@@ -84,11 +116,16 @@ def usulan_submit() -> Response:
 
 
 def _closed() -> Response:
-    return render_error(503, ErrorText(
-        _("Usulan belum dapat diterima"),
-        _("Portal ini belum memuat data DTSEN, sehingga usulan belum dapat dicatat. Silakan coba lagi nanti, atau "
-          "ajukan usulan melalui kantor desa/kelurahan."),
-    ))
+    return render_error(
+        503,
+        ErrorText(
+            _("Usulan belum dapat diterima"),
+            _(
+                "Portal ini belum memuat data DTSEN, sehingga usulan belum dapat dicatat. Silakan coba lagi "
+                "nanti, atau ajukan usulan melalui kantor desa/kelurahan."
+            ),
+        ),
+    )
 
 
 def _page(form: UsulanForm, chosen: list[str | None], status: int = 200) -> Response:
@@ -96,7 +133,13 @@ def _page(form: UsulanForm, chosen: list[str | None], status: int = 200) -> Resp
     selected = {level.name: level.selected for level in levels if level.selected}
     region_args = {k: v for k, v in selected.items() if k != "desa"}
     return page(
-        "usulan/baru.html", status, form=form, levels=levels, errors=error_links(form, ORDER),
-        region_args=region_args, return_url=url_for("laporan.usulan_form", **selected),
-        cascade_action=url_for("laporan.usulan_form"), edition=current_edition(),
+        "usulan/baru.html",
+        status,
+        form=form,
+        levels=levels,
+        errors=error_links(form, ORDER),
+        region_args=region_args,
+        return_url=url_for("laporan.usulan_form", **selected),
+        cascade_action=url_for("laporan.usulan_form"),
+        edition=current_edition(),
     )
