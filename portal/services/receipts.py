@@ -2,7 +2,7 @@
 
 A ticket (``SGH-3273-2026-7KQ4MX``) names a case: the kind, the regency, the year and six random
 characters; it may be printed, spoken and put in a URL. The receipt code is the secret that
-opens the case's status: 12 random characters (about 59 bits) shown once, on the receipt. Only
+opens the case's status: 12 random characters from 25 (about 56 bits) shown once, on the receipt. Only
 an HMAC of it under ``HMAC_KEY``, bound to the ticket, is stored, and the check compares in
 constant time; an unknown ticket costs the same HMAC, so the two failures look alike.
 """
