@@ -77,8 +77,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_engine(app)
     _register_blueprints(app)
 
-    from . import errors, security
+    from . import access, errors, security
 
+    access.register(app)
     errors.register(app)
     security.register(app)
 

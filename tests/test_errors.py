@@ -8,6 +8,7 @@ import re
 import pytest
 from flask import Flask, abort, render_template_string, request
 
+from portal.access import public
 from tests.support import FORM_PAGE
 
 SECRET_MARKER = "NIK-3273014101900001-should-never-show"
@@ -36,11 +37,11 @@ def test_routes(app: Flask) -> None:
     def crash() -> None:
         raise RuntimeError(SECRET_MARKER)
 
-    app.add_url_rule("/_t/post", "t_post", post, methods=["POST"])
-    app.add_url_rule("/_t/form", "t_form", lambda: render_template_string(FORM_PAGE))
-    app.add_url_rule("/_t/403", "t_403", forbidden)
-    app.add_url_rule("/_t/429", "t_429", too_many)
-    app.add_url_rule("/_t/500", "t_500", crash)
+    app.add_url_rule("/_t/post", "t_post", public(post), methods=["POST"])
+    app.add_url_rule("/_t/form", "t_form", public(lambda: render_template_string(FORM_PAGE)))
+    app.add_url_rule("/_t/403", "t_403", public(forbidden))
+    app.add_url_rule("/_t/429", "t_429", public(too_many))
+    app.add_url_rule("/_t/500", "t_500", public(crash))
 
 
 CASES = [

@@ -51,6 +51,10 @@ class Case(db.Model):
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("recipients.id", ondelete="SET NULL"))
     #: The case this one was merged into (state ``digabung``).
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    #: The moderator working on the case (claimed or assigned), if any.
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The Musdes/Muskel docket the case is on, while and after it is deliberated.
+    musdes_batch_id: Mapped[int | None] = mapped_column(ForeignKey("musdes_batches.id", ondelete="SET NULL"))
 
     #: Sanggahan reason code (``meninggal``, ``pindah``, …); None for an usulan.
     reason: Mapped[str | None] = mapped_column(String(20))

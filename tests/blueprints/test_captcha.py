@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
+from portal.access import public
 from portal.blueprints.captcha import forms as captcha_forms
 from portal.blueprints.captcha.forms import CaptchaForm
 from portal.database import writes
@@ -55,7 +56,7 @@ def form_view(app: Flask) -> None:
         status = 422 if request.method == "POST" else 200
         return render_template_string(FORM_PAGE, form=form, challenge=challenge, return_url="/_uji/captcha"), status
 
-    app.add_url_rule("/_uji/captcha", "uji_captcha", view, methods=["GET", "POST"])
+    app.add_url_rule("/_uji/captcha", "uji_captcha", public(view), methods=["GET", "POST"])
 
 
 def _challenge_in(html: str) -> CaptchaChallenge:

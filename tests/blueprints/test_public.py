@@ -15,6 +15,7 @@ import pytest
 from flask import flash, redirect, render_template_string
 
 from portal import create_app
+from portal.access import public
 from portal.config import HTMX_CDN_URL, HTMX_SRI, HTMX_VERSION
 from portal.extensions import db
 from portal.models import Edition
@@ -258,7 +259,7 @@ def test_read_only_pages_set_no_cookie_and_carry_no_token(client, path):
 
 
 def test_a_form_page_sends_the_csrf_token_to_htmx(app, client):
-    app.add_url_rule("/_t/form", "t_form", lambda: render_template_string(FORM_PAGE))
+    app.add_url_rule("/_t/form", "t_form", public(lambda: render_template_string(FORM_PAGE)))
     _, page = get_page(client, "/_t/form")
     (body,) = page.find("body")
     assert json.loads(body["hx-headers"])["X-CSRFToken"]
@@ -343,7 +344,7 @@ def test_flashed_messages_are_shown_with_a_role(app, client):
         flash("Ada isian yang perlu diperbaiki.", "error")
         return redirect("/privasi")
 
-    app.add_url_rule("/_t/flash", "t_flash", notify)
+    app.add_url_rule("/_t/flash", "t_flash", public(notify))
     text = client.get("/_t/flash", follow_redirects=True).get_data(as_text=True)
     assert '<p class="flash flash-info" role="status">Usulan Anda sudah diterima.</p>' in text
     assert '<p class="flash flash-error" role="alert">Ada isian yang perlu diperbaiki.</p>' in text

@@ -6,8 +6,8 @@ import re
 
 import pytest
 from flask import Flask
-from flask_babel import refresh
 from flask.testing import FlaskClient
+from flask_babel import refresh
 
 from portal.extensions import db
 from portal.models import Recipient
@@ -111,7 +111,8 @@ def test_pagination(client: FlaskClient, seeded: list[Person]) -> None:
     html = second.get_data(as_text=True)
     assert len(_rows(html)) == 11
     assert "Menampilkan 51–61 dari 61 penerima." in html
-    assert 'rel="prev"' in html and 'rel="next"' not in html
+    assert 'rel="prev"' in html
+    assert 'rel="next"' not in html
     missing = client.get(f"/wilayah/{SUKARASA}?hal=3")
     assert missing.status_code == 404
     assert "Halaman 3 tidak ada: daftar ini punya 2 halaman." in missing.get_data(as_text=True)
@@ -236,7 +237,8 @@ def test_no_public_page_shows_identity_or_desil(app: Flask, client: FlaskClient,
         assert response.status_code == 200, path
         body = response.get_data(as_text=True)
         for secret in secrets:
-            assert secret not in body and secret.upper() not in body, path
+            assert secret not in body, path
+            assert secret.upper() not in body, path
         assert not re.search(r"\d{16}", body), path
         # Desil appears only as aggregate bands in the statistics, never in a list row.
         for table in re.findall(r'<table class="penerima.*?</table>', body, re.S):

@@ -19,6 +19,7 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from portal import create_app
+from portal.access import public
 from portal.config import HTMX_VERSION
 from portal.extensions import db
 from portal.models import Edition
@@ -62,8 +63,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     def echo() -> str:
         return f'<p id="echo">{request.headers.get("HX-Request")}</p>'
 
-    app.add_url_rule("/_t/echo", "t_echo", echo, methods=["POST"])
-    app.add_url_rule("/_t/form", "t_form", lambda: render_template_string(FORM_PAGE))
+    app.add_url_rule("/_t/echo", "t_echo", public(echo), methods=["POST"])
+    app.add_url_rule("/_t/form", "t_form", public(lambda: render_template_string(FORM_PAGE)))
     # One thread: requests are served one at a time, like a single sync gunicorn worker.
     server = make_server("127.0.0.1", 0, app, threaded=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

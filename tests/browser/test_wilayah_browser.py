@@ -53,7 +53,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def tab(browser: Any, live_server: str) -> Iterator[Tab]:
+def tab(browser: Any, live_server: str) -> Iterator[Tab]:  # noqa: F811 - browser is a fixture
     opened = Tab(browser, live_server)
     yield opened
     opened.context.close()
@@ -96,10 +96,11 @@ def test_browse_from_province_to_village_filter_and_page(tab: Tab) -> None:
     # Back restores the first page from the server (no history cache of swapped fragments).
     tab.page.go_back()
     expect(tab.page.locator("table.penerima td.nama")).to_have_count(50)
-    assert tab.errors == [] and tab.csp_violations() == []
+    assert tab.errors == []
+    assert tab.csp_violations() == []
 
 
-def test_filters_work_without_javascript(browser: Any, live_server: str) -> None:
+def test_filters_work_without_javascript(browser: Any, live_server: str) -> None:  # noqa: F811
     tab = Tab(browser, live_server)
     tab.context.close()
     context = browser.new_context(java_script_enabled=False, base_url=live_server)
@@ -130,7 +131,7 @@ def test_print_layout(tab: Tab) -> None:
     tab.screenshot("wilayah-desa-cetak")
 
 
-def test_phone_width_has_no_horizontal_scroll(browser: Any, live_server: str) -> None:
+def test_phone_width_has_no_horizontal_scroll(browser: Any, live_server: str) -> None:  # noqa: F811
     tab = Tab(browser, live_server, width=360, height=740)
     try:
         for path in ("/wilayah/32.73", f"/wilayah/{SUKARASA}", "/statistik"):

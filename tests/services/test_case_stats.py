@@ -55,7 +55,8 @@ def test_stages_add_up_and_small_ones_are_suppressed(cases) -> None:
     assert recoverable(stages, sanggahan.received) == set()
     assert sanggahan.median_days == 7  # median of 2, 4, 6, 8, 10, 12 days
     usulan = _by_kind(SUKARASA)["usulan"]
-    assert usulan.received.mark is Mark.SMALL and usulan.median_days is None
+    assert usulan.received.mark is Mark.SMALL
+    assert usulan.median_days is None
 
 
 def test_counts_roll_up_and_stay_within_the_region(cases) -> None:

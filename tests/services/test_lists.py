@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Recipient
-
 from portal.services.lists import PAGE_SIZE, FilterError, Filters, PageOutOfRange, parse_filters, village_list
 from portal.services.public import VillageRow
 from tests.wilayah_support import SUKARASA, Person, people, seed_edition
@@ -103,7 +102,9 @@ def test_list_order_masking_and_programs(app: Flask, regions: list[str]) -> None
     rt1_rw2 = village_list(edition.id, SUKARASA, Filters(rt="001", rw="002"))
     assert [r.masked_name for r in rt1_rw2.rows] == ["B***I S***O"]
     none = village_list(edition.id, SUKARASA, Filters(program="PKH", rt="001", rw="002"))
-    assert none.rows == () and none.matching == 0 and none.listed == 4
+    assert none.rows == ()
+    assert none.matching == 0
+    assert none.listed == 4
 
 
 def test_pages_of_fifty(app: Flask, regions: list[str]) -> None:

@@ -77,7 +77,8 @@ def test_region_statistics_of_a_village(edition: Edition) -> None:
     desil = _cells(stats.desil)
     # 3 recipients without desil and 0 in desil 6-10 are small; the bands add up to the total,
     # so at least one more band is hidden and no small one can be computed.
-    assert desil["-"].mark is Mark.SMALL and desil["-"].value is None
+    assert desil["-"].mark is Mark.SMALL
+    assert desil["-"].value is None
     assert desil["6-10"].mark is Mark.SMALL
     assert recoverable(desil, stats.total) == set()
     assert sum(1 for c in desil.values() if c.value is None) >= 2
@@ -89,7 +90,8 @@ def test_children_and_desil_share_the_total(edition: Edition) -> None:
     assert stats.total.value == 32
     assert children[SUKARASA].value == 23 or children[SUKARASA].mark is Mark.HIDDEN
     zero = [code for code, cell in children.items() if code not in (SUKARASA, GEGERKALONG)]
-    assert zero and all(children[code].mark is Mark.SMALL for code in zero)
+    assert zero
+    assert all(children[code].mark is Mark.SMALL for code in zero)
     assert recoverable(children, stats.total) == set()
     assert recoverable(_cells(stats.desil), stats.total) == set()
     # Children are the active villages of the district, by name.
@@ -101,7 +103,8 @@ def test_small_program_counts_are_suppressed(app: Flask, regions: list[str]) -> 
     edition = seed_edition(people(4, programs=("PKH",)) + people(30, programs=("SEMBAKO",), start=50))
     stats = region_statistics(edition, SUKARASA)
     programs = _cells(stats.programs)
-    assert programs["PKH"].value is None and programs["PKH"].mark is Mark.SMALL
+    assert programs["PKH"].value is None
+    assert programs["PKH"].mark is Mark.SMALL
     assert programs["SEMBAKO"].value == 30
     assert programs["PBI-JK"].mark is Mark.SMALL  # zero is below 5 too
 

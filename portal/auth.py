@@ -1,0 +1,79 @@
+"""Staff sessions: sign-in, sign-out, the signed-in user, idle timeout, and ending sessions.
+
+Flask's session is a signed cookie. A staff session holds only the user id, the user's
+``session_epoch`` at sign-in and the time of the last request. Signing in clears the session
+first (nothing from before survives); a password change or deactivation bumps the epoch, which
+ends every other session of that user at its next request; 30 minutes without a request end a
+session too. Public pages never read or write the session.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort, g, session
+
+from .extensions import db
+from .models import User
+
+IDLE_TIMEOUT = 30 * 60
+_UID, _EPOCH, _SEEN = "staff_id", "staff_epoch", "staff_seen"
+
+
+def login(user: User) -> None:
+    """Start a fresh session for ``user`` (after the password and, if required, the TOTP code)."""
+    session.clear()
+    session[_UID] = user.id
+    session[_EPOCH] = user.session_epoch
+    session[_SEEN] = int(time.time())
+    session.permanent = True
+    g.staff_user = user
+
+
+def logout() -> None:
+    """End this session."""
+    session.clear()
+    g.staff_user = None
+
+
+def end_other_sessions(user: User) -> None:
+    """End every session of ``user`` (password change, deactivation); this one is renewed if it is theirs."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+    if session.get(_UID) == user.id:
+        session[_EPOCH] = user.session_epoch
+
+
+def current_user() -> User | None:
+    """Return the signed-in, active staff member, or None; ends stale or idle sessions."""
+    if "staff_user" in g:
+        return g.staff_user
+    user = None
+    uid = session.get(_UID)
+    if uid is not None:
+        candidate = db.session.get(User, uid)
+        now = int(time.time())
+        fresh = now - int(session.get(_SEEN, 0)) <= IDLE_TIMEOUT
+        if (candidate is not None and candidate.active and candidate.session_epoch == session.get(_EPOCH)
+                and fresh):
+            user = candidate
+            session[_SEEN] = now
+        else:
+            session.clear()
+    g.staff_user = user
+    return user
+
+
+def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Let only admins through; others get 404 (the page does not exist for them)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        user = current_user()
+        if user is None or not user.is_admin:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapper
