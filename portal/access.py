@@ -51,6 +51,23 @@ def _enforce() -> Response | None:
     return redirect(login_url, code=303)
 
 
+def _no_store(response: Response) -> Response:
+    # Back-office pages show personal data: no browser or proxy may keep a copy.
+    if not is_public(request.endpoint):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _staff_context() -> dict[str, Any]:
+    # Only back-office templates learn who is signed in: a public page is cached for everyone
+    # and must never depend on the visitor.
+    if is_public(request.endpoint):
+        return {"staff_user": None}
+    return {"staff_user": current_user()}
+
+
 def register(app: Flask) -> None:
-    """Install the check before every request."""
+    """Install the check before every request, no-store on staff answers, and ``staff_user``."""
     app.before_request(_enforce)
+    app.after_request(_no_store)
+    app.context_processor(_staff_context)

@@ -14,13 +14,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, g, session
+from flask import abort, has_request_context, request, session
 
 from .extensions import db
 from .models import User
 
 IDLE_TIMEOUT = 30 * 60
 _UID, _EPOCH, _SEEN = "staff_id", "staff_epoch", "staff_seen"
+_CACHE = "_portal_staff_user"
 
 
 def login(user: User) -> None:
@@ -30,26 +31,26 @@ def login(user: User) -> None:
     session[_EPOCH] = user.session_epoch
     session[_SEEN] = int(time.time())
     session.permanent = True
-    g.staff_user = user
+    _remember(user)
 
 
 def logout() -> None:
     """End this session."""
     session.clear()
-    g.staff_user = None
+    _remember(None)
 
 
 def end_other_sessions(user: User) -> None:
     """End every session of ``user`` (password change, deactivation); this one is renewed if it is theirs."""
     user.session_epoch = (user.session_epoch or 0) + 1
-    if session.get(_UID) == user.id:
+    if has_request_context() and session.get(_UID) == user.id:
         session[_EPOCH] = user.session_epoch
 
 
 def current_user() -> User | None:
     """Return the signed-in, active staff member, or None; ends stale or idle sessions."""
-    if "staff_user" in g:
-        return g.staff_user
+    if hasattr(request, _CACHE):
+        return getattr(request, _CACHE)
     user = None
     uid = session.get(_UID)
     if uid is not None:
@@ -62,8 +63,13 @@ def current_user() -> User | None:
             session[_SEEN] = now
         else:
             session.clear()
-    g.staff_user = user
+    _remember(user)
     return user
+
+
+def _remember(user: User | None) -> None:
+    # Kept on the request (not on g, which a test client may share between requests).
+    setattr(request, _CACHE, user)
 
 
 def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
