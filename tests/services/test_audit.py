@@ -73,7 +73,6 @@ def test_verify_finds_a_removed_entry(app: Flask, regions) -> None:
 @pytest.mark.parametrize("statement", ["UPDATE audit_events SET actor = 'x'", "DELETE FROM audit_events"])
 def test_the_database_refuses_update_and_delete(app: Flask, regions, statement: str) -> None:
     _fill(regions)
-    with pytest.raises(DatabaseError, match="append-only"):
-        with db.session.begin_nested():
-            db.session.execute(text(statement))
+    with pytest.raises(DatabaseError, match="append-only"), db.session.begin_nested():
+        db.session.execute(text(statement))
     assert verify().broken_id is None
