@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import time
 from typing import NamedTuple
 
 from flask import Flask, Response, current_app, make_response, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -56,6 +59,19 @@ ERROR_TEXTS: dict[int, ErrorText] = {
         _l("Layanan sedang dalam gangguan atau pemeliharaan. Silakan coba lagi beberapa saat lagi."),
     ),
 }
+
+def retry_hint() -> str:
+    """Say when the visitor may try again after a rate limit, from the limit just breached."""
+    from .extensions import limiter
+
+    limit = limiter.current_limit
+    # window[0] is when the breached window resets (reset_at rounds it up by a second).
+    seconds = max(1.0, limit.window[0] - time.time()) if limit is not None else 60.0
+    if seconds <= 90 * 60:
+        return _("Coba lagi dalam %(menit)d menit.", menit=max(1, math.ceil(seconds / 60)))
+    # Over 90 minutes, so always two hours or more (the English plural stays right).
+    return _("Coba lagi dalam sekitar %(jam)d jam.", jam=math.ceil(seconds / 3600))
+
 
 CSRF_TEXT = ErrorText(
     _l("Formulir kedaluwarsa"),

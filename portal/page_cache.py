@@ -27,6 +27,7 @@ from flask_babel import get_locale
 
 from .extensions import cache
 from .models import Edition
+from .web import is_htmx
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +52,6 @@ def compute_build_id(app: Flask) -> str:
 def init_app(app: Flask) -> None:
     """Compute the build id once at start-up."""
     app.extensions[_BUILD_KEY] = compute_build_id(app)
-
-
-def is_htmx() -> bool:
-    """Report whether htmx asked for a fragment (a boosted request wants the full page)."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
 
 
 def cache_key(edition: Edition | None, parts: Iterable[object]) -> str:

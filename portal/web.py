@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import format_number
 
 from .services.suppression import Cell, Mark
@@ -18,6 +18,11 @@ _LOCAL_PATH = re.compile(r"/(?![/\\])[^\s\\]{0,200}")
 def is_local_path(target: str | None) -> bool:
     """Return whether ``target`` is a path on this site, safe to redirect or link to."""
     return bool(target) and _LOCAL_PATH.fullmatch(target or "") is not None
+
+
+def is_htmx() -> bool:
+    """Report whether htmx asked for a fragment (a boosted request wants the full page)."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
 
 
 def config_limit(key: str) -> Callable[[], str]:

@@ -7,7 +7,7 @@ Kemendagri codes, not personal data, so they may travel in URLs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -69,6 +69,32 @@ def chain_of(code: str | None) -> list[str]:
         return []
     parts = normalized.split(".")
     return [".".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
+
+
+def chosen_from(args: Mapping[str, str]) -> list[str | None]:
+    """Return the cascade choices in a query string, without the stale ones.
+
+    A "Lanjut" button sends ``langkah`` (its level): the choices below it belong to the previous
+    parent and are dropped. A link may give only the deepest code (``?desa=32.73.01.1001``).
+    """
+    values: list[str | None] = [args.get(name) or None for name in LEVEL_NAMES]
+    step = args.get("langkah")
+    if step in LEVEL_NAMES:
+        depth = LEVEL_NAMES.index(step) + 1
+        values = values[:depth] + [None] * (len(LEVEL_NAMES) - depth)
+    deepest = next((v for v in reversed(values) if v), None)
+    if deepest and not values[0]:
+        values = [*chain_of(deepest), None, None, None, None][: len(LEVEL_NAMES)]
+    return values
+
+
+def breadcrumb(code: str | None) -> list[Region]:
+    """Return the active-or-not regions from the province down to ``code`` (one query)."""
+    codes = chain_of(code)
+    if not codes:
+        return []
+    found = {r.code: r for r in db.session.scalars(select(Region).where(Region.code.in_(codes)))}
+    return [found[c] for c in codes if c in found]
 
 
 def build_cascade(chosen: Sequence[str | None]) -> list[CascadeLevel]:

@@ -29,6 +29,7 @@ from sqlalchemy import and_, case, delete, exists, func, insert, select, true
 from ..extensions import db
 from ..models import Case, Edition, Program, Recipient, RecipientProgram, Region, RegionStat
 from ..models.stats import NATIONAL
+from .cascade import chain_of
 from .editions import bump_revision
 from .suppression import THRESHOLD, Cell, Mark, suppress_additive, suppress_independent, suppress_linked
 
@@ -102,8 +103,7 @@ def _band():
 
 def _ancestors(village_code: str) -> list[str]:
     """Return the codes a village's counts add to, itself first and the country last."""
-    parts = village_code.split(".")
-    return [".".join(parts[:depth]) for depth in range(len(parts), 0, -1)] + [NATIONAL]
+    return [*reversed(chain_of(village_code)), NATIONAL]
 
 
 def compute(edition_id: int) -> dict[str, dict[str, int]]:

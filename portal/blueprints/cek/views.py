@@ -9,8 +9,6 @@ its new challenge; errors answer 422, which base.html tells htmx to swap.
 
 from __future__ import annotations
 
-import math
-import time
 from typing import Any
 
 from flask import Response, make_response, render_template, request, url_for
@@ -18,13 +16,13 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import TooManyRequests
 
 from ...database import writes
-from ...errors import ErrorText, render_error
+from ...errors import ErrorText, render_error, retry_hint
 from ...extensions import db, limiter
 from ...services.captcha import issue_challenge
-from ...services.cascade import LEVEL_NAMES, build_cascade, chain_of
+from ...services.cascade import LEVEL_NAMES, build_cascade, chain_of, chosen_from
 from ...services.editions import current_edition
 from ...services.search import NameSearch, NikSearch, search_by_name, search_by_nik
-from ...web import config_limit
+from ...web import config_limit, is_htmx
 from . import bp
 from .forms import NameForm, NikForm, error_links
 
@@ -33,9 +31,6 @@ _search_limit = config_limit("CEK_RATE_LIMIT")
 #: Showing the page issues a captcha challenge (a database row), so it is limited too.
 _page_limit = config_limit("CEK_PAGE_RATE_LIMIT")
 
-
-def _is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
 
 
 @bp.after_request
@@ -49,14 +44,7 @@ def _private(response: Response) -> Response:
 @bp.errorhandler(429)
 def _too_many(error: TooManyRequests) -> Response:
     """Say how long to wait, in the fragment under HTMX or on the full page."""
-    limit = limiter.current_limit
-    # window[0] is when the breached window resets (reset_at rounds it up by a second).
-    seconds = max(1.0, limit.window[0] - time.time()) if limit is not None else 60.0
-    if seconds <= 90 * 60:
-        when = _("Coba lagi dalam %(menit)d menit.", menit=max(1, math.ceil(seconds / 60)))
-    else:
-        # Over 90 minutes, so always two hours or more (the English plural stays right).
-        when = _("Coba lagi dalam sekitar %(jam)d jam.", jam=math.ceil(seconds / 3600))
+    when = retry_hint()
     text = ErrorText(
         _("Terlalu banyak pencarian"),
         _("Dari alamat internet Anda sudah ada banyak pencarian dalam waktu singkat. Batas ini melindungi "
@@ -70,7 +58,7 @@ def _too_many(error: TooManyRequests) -> Response:
 @writes
 def index() -> Response:
     """Show the search page: by NIK, or by region and name (``?tab=nama``), step by step."""
-    chosen = _chosen_regions()
+    chosen = chosen_from(request.args)
     if request.args.get("tab") == "nama" or any(chosen):
         return _page(NameForm(formdata=None), chosen=chosen)
     return _page(NikForm(formdata=None))
@@ -100,22 +88,6 @@ def by_name() -> Response:
     fresh = NameForm(formdata=None, data={"desa": outcome.place.village_code})
     return _page(fresh, chosen=chosen, outcome=outcome)
 
-
-def _chosen_regions() -> list[str | None]:
-    """Return the cascade choices in the query string, without the stale ones.
-
-    A "Lanjut" button sends ``langkah`` (its level): the choices below it belong to the previous
-    parent and are dropped. A link may give only the deepest code (``?desa=32.73.01.1001``).
-    """
-    values: list[str | None] = [request.args.get(name) or None for name in LEVEL_NAMES]
-    step = request.args.get("langkah")
-    if step in LEVEL_NAMES:
-        depth = LEVEL_NAMES.index(step) + 1
-        values = values[:depth] + [None] * (len(LEVEL_NAMES) - depth)
-    deepest = next((v for v in reversed(values) if v), None)
-    if deepest and not values[0]:
-        values = [*chain_of(deepest), None, None, None, None][: len(LEVEL_NAMES)]
-    return values
 
 
 def _posted_regions(village: str | None) -> list[str | None]:
@@ -149,7 +121,7 @@ def _page(form: NikForm | NameForm, *, chosen: list[str | None] | None = None,
         )
     else:
         context.update(tab="nik", return_url=url_for("cek.index"))
-    if _is_htmx() and request.method == "POST":
+    if is_htmx() and request.method == "POST":
         html = render_template(f"cek/_{context['tab']}_respons.html", **context)
     else:
         html = render_template("cek/index.html", edition=current_edition(), **context)

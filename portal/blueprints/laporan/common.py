@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import math
-import time
-
 import segno
-from flask import Response, make_response, render_template, request, url_for
+from flask import Response, make_response, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import TooManyRequests
 
-from ...errors import ErrorText, render_error
-from ...extensions import db, limiter
+from ...errors import ErrorText, render_error, retry_hint
+from ...extensions import db
 from ...services.captcha import issue_challenge
-from ...services.cascade import LEVEL_NAMES, chain_of
 from ...services.evidence import ACCEPT
 from ...services.submissions import Submitted
 from . import bp
@@ -38,12 +34,7 @@ def _accept() -> dict[str, str]:
 @bp.errorhandler(429)
 def _too_many(_error: TooManyRequests) -> Response:
     """Say how long to wait."""
-    limit = limiter.current_limit
-    seconds = max(1.0, limit.window[0] - time.time()) if limit is not None else 60.0
-    if seconds <= 90 * 60:
-        when = _("Coba lagi dalam %(menit)d menit.", menit=max(1, math.ceil(seconds / 60)))
-    else:
-        when = _("Coba lagi dalam sekitar %(jam)d jam.", jam=math.ceil(seconds / 3600))
+    when = retry_hint()
     text = ErrorText(
         _("Terlalu banyak permintaan"),
         _(
@@ -55,18 +46,6 @@ def _too_many(_error: TooManyRequests) -> Response:
     )
     return render_error(429, text)
 
-
-def chosen_regions() -> list[str | None]:
-    """Return the cascade choices in the query string (as on /cek), without the stale ones."""
-    values: list[str | None] = [request.args.get(name) or None for name in LEVEL_NAMES]
-    step = request.args.get("langkah")
-    if step in LEVEL_NAMES:
-        depth = LEVEL_NAMES.index(step) + 1
-        values = values[:depth] + [None] * (len(LEVEL_NAMES) - depth)
-    deepest = next((v for v in reversed(values) if v), None)
-    if deepest and not values[0]:
-        values = [*chain_of(deepest), None, None, None, None][: len(LEVEL_NAMES)]
-    return values
 
 
 def error_links(form: object, order: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -10,12 +10,12 @@ from ...database import writes
 from ...errors import ErrorText, render_error
 from ...extensions import db, limiter
 from ...models import Program
-from ...services.cascade import build_cascade, chain_of
+from ...services.cascade import build_cascade, chain_of, chosen_from
 from ...services.editions import current_edition
 from ...services.submissions import CapReached, NoCurrentEdition, Reporter, UsulanInput, submit_usulan
 from ...web import config_limit
 from . import bp
-from .common import chosen_regions, error_links, page, receipt
+from .common import error_links, page, receipt
 from .forms import UsulanForm
 
 _page_limit = config_limit("SUBMISSION_PAGE_RATE_LIMIT")
@@ -63,7 +63,7 @@ def _form(**kwargs: object) -> UsulanForm:
 @writes
 def usulan_form() -> Response:
     """Show the proposal form; the village is chosen first, step by step without JavaScript."""
-    chosen = chosen_regions()
+    chosen = chosen_from(request.args)
     return _page(_form(formdata=None, data={"desa": chosen[3]}), chosen)
 
 

@@ -15,7 +15,7 @@ from ...models import Edition, Region
 from ...models.regions import normalize_code
 from ...page_cache import cached_response
 from ...services import opendata
-from ...services.cascade import chain_of, find_region
+from ...services.cascade import breadcrumb, find_region
 from ...services.editions import current_edition
 from ...services.stats import region_statistics
 from . import bp
@@ -49,9 +49,8 @@ def index() -> Response:
 
 def _render(edition: Edition | None, region: Region | None) -> str:
     code = region.code if region else ""
-    crumbs = [find_region(c) for c in chain_of(code)] if region else []
     return render_template(
-        "statistik/index.html", edition=edition, region=region, crumbs=[c for c in crumbs if c is not None],
+        "statistik/index.html", edition=edition, region=region, crumbs=breadcrumb(code) if region else [],
         statistics=region_statistics(edition, code), place=region.title if region else "Indonesia",
         fields=opendata.FIELDS, cacheable=True,
         language_next=url_for("statistik.index", wilayah=code or None),

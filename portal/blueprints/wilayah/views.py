@@ -13,17 +13,16 @@ from datetime import date, datetime
 from flask import Response, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from ...errors import ErrorText, render_error
-from ...extensions import db
 from ...models import Edition, Region
 from ...models.regions import level_of, normalize_code
-from ...page_cache import cached_response, is_htmx
-from ...services.cascade import LEVEL_NAMES, chain_of, children, find_region
+from ...page_cache import cached_response
+from ...services.cascade import LEVEL_NAMES, breadcrumb, chain_of, children, find_region
 from ...services.editions import current_edition
 from ...services.lists import FilterError, Filters, PageOutOfRange, parse_filters, program_codes, village_list
 from ...services.stats import region_statistics
+from ...web import is_htmx
 from . import bp
 
 #: Regions change a few times a year at most (an import by the operator).
@@ -123,14 +122,6 @@ def _query() -> str:
     return f"?{query}" if query else ""
 
 
-def _breadcrumb(code: str | None) -> list[Region]:
-    """Return the regions above ``code`` and itself, province first."""
-    codes = chain_of(code) if code else []
-    if not codes:
-        return []
-    found = {r.code: r for r in db.session.scalars(select(Region).where(Region.code.in_(codes)))}
-    return [found[c] for c in codes if c in found]
-
 
 def _render_region(edition: Edition | None, region: Region | None, filters: Filters) -> str:
     code = region.code if region is not None else ""
@@ -143,7 +134,7 @@ def _render_region(edition: Edition | None, region: Region | None, filters: Filt
     context = {
         "edition": edition,
         "region": region,
-        "crumbs": _breadcrumb(region.code) if region else [],
+        "crumbs": breadcrumb(region.code) if region else [],
         "statistics": statistics,
         "child_heading": CHILD_HEADINGS[level] if level < len(CHILD_HEADINGS) else None,
         "listing": listing,
@@ -159,7 +150,7 @@ def _render_region(edition: Edition | None, region: Region | None, filters: Filt
 def _render_print(edition: Edition | None, region: Region, filters: Filters, today: date) -> str:
     listing = village_list(edition.id, region.code, filters, all_rows=True) if edition is not None else None
     return render_template(
-        "wilayah/cetak.html", edition=edition, region=region, crumbs=_breadcrumb(region.code), listing=listing,
+        "wilayah/cetak.html", edition=edition, region=region, crumbs=breadcrumb(region.code), listing=listing,
         filters=filters, printed_on=today, cacheable=True,
         language_next=url_for("wilayah.print_list", kode=region.code, **filters.args(page=1)),
     )
