@@ -90,10 +90,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .blueprints.admin import bp as admin_bp
+    from .blueprints.akun import bp as akun_bp
     from .blueprints.captcha import bp as captcha_bp
     from .blueprints.cek import bp as cek_bp
+    from .blueprints.dasbor import bp as dasbor_bp
+    from .blueprints.ekspor import bp as ekspor_bp
     from .blueprints.health import bp as health_bp
     from .blueprints.laporan import bp as laporan_bp
+    from .blueprints.moderasi import bp as moderasi_bp
+    from .blueprints.musdes import bp as musdes_bp
     from .blueprints.public import bp as public_bp
     from .blueprints.statistik import bp as statistik_bp
     from .blueprints.wilayah import bp as wilayah_bp
@@ -105,6 +111,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(statistik_bp)
     app.register_blueprint(captcha_bp)
     app.register_blueprint(laporan_bp)
+    # The back office: closed by default (portal/access.py). Werkzeug ranks the fixed paths
+    # /moderasi/musdes, /ekspor and /dasbor above moderasi's /moderasi/<tiket>.
+    app.register_blueprint(akun_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(musdes_bp)
+    app.register_blueprint(ekspor_bp)
+    app.register_blueprint(dasbor_bp)
+    app.register_blueprint(moderasi_bp)
 
 
 def _configure_logging(app: Flask) -> None:

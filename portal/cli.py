@@ -11,6 +11,9 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
+from .cli_cases import sla_cli
+from .cli_data import editions_cli, keys_cli, recipients_cli, retention_cli
+from .cli_staff import audit_cli, users_cli
 from .extensions import db
 from .models import Region
 from .services import demo as demo_service
@@ -26,6 +29,8 @@ stats_cli = AppGroup("stats", help="Statistik penerima per wilayah.")
 portal_cli.add_command(regions_cli)
 portal_cli.add_command(demo_cli)
 portal_cli.add_command(stats_cli)
+for _group in (users_cli, audit_cli, sla_cli, recipients_cli, editions_cli, retention_cli, keys_cli):
+    portal_cli.add_command(_group)
 
 EXIT_OK, EXIT_PARTIAL, EXIT_NOTHING = 0, 1, 2
 

@@ -1,0 +1,7 @@
+"""The moderation queue /moderasi/ and the case page /moderasi/<tiket>."""
+
+from flask import Blueprint
+
+bp = Blueprint("moderasi", __name__, url_prefix="/moderasi")
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,5 @@
+"""Views of the moderasi blueprint."""
+
+from __future__ import annotations
+
+from . import bp  # noqa: F401
