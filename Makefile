@@ -8,7 +8,7 @@ PORT   := $(or $(PORTAL_PORT),8000)
 PO     := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 
-.PHONY: run test test-sqlite test-postgresql lint translations extract-messages clean
+.PHONY: run test test-sqlite test-postgresql lint translations extract-messages clean bench bench-quick
 
 run: $(VENV)/.installed $(MO) instance/portal.cfg
 	@$(BIN)/flask --app wsgi portal setup --demo
@@ -23,6 +23,16 @@ test: $(VENV)/.installed-dev $(MO)
 		echo "== Database tests again on PostgreSQL =="; \
 		PORTAL_TEST_ENGINE=postgresql $(BIN)/python -m pytest; \
 	fi
+
+# Load test on 127.0.0.1 (wrk against gunicorn), ratios to a bare route; writes docs/benchmarks.md.
+# PORTAL_BENCH_DATABASE_URL=postgresql://… measures on PostgreSQL; BENCH_ARGS="--recipients 10000".
+bench: $(VENV)/.installed-dev $(MO)
+	@scripts/ensure-wrk.sh
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
+bench-quick: $(VENV)/.installed-dev $(MO)
+	@scripts/ensure-wrk.sh
+	$(BIN)/python scripts/bench.py --quick $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -1,0 +1,547 @@
+#!/usr/bin/env python3
+"""``make bench``: measure the portal under load on this machine, as ratios to a bare route.
+
+For each data size it seeds a throwaway database (SQLite in a temporary folder, or a throwaway
+database on the PostgreSQL server of ``PORTAL_BENCH_DATABASE_URL``), starts gunicorn as in
+production (sync workers, 127.0.0.1), and drives it with wrk from a second process for a bounded
+time per endpoint: ``/_bare`` (a route that does nothing, in the same app: the ceiling), the home
+page, the region cascade, a village list with a warm cache and cold (a second gunicorn with the
+page cache off), the statistics, both searches with a fresh captcha per request (answers through
+the testing hook, ``PORTAL_TESTING`` with ``PORTAL_CAPTCHA_TEST_ANSWER``), an usulan POST and the
+moderation queue. Every measurement is repeated and the median reported, rounds interleaved so
+that a noisy neighbour hits every endpoint alike. The table goes to stdout and to the output file.
+
+Rate limits stay on (their cost is part of every figure) but are set far above the load.
+Nothing here touches the operator's database or instance folder.
+
+    python scripts/bench.py                      # 10,000 and 1,000,000 recipients, 3 × 10 s each
+    python scripts/bench.py --quick              # 10,000 recipients, 1 × 3 s: does it all work?
+    python scripts/bench.py --recipients 200000 --duration 5 --repeat 5 --output /tmp/b.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+import os
+import platform
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = ROOT / "scripts" / "bench"
+sys.path.insert(0, str(ROOT))
+FLASK = [sys.executable, "-m", "flask", "--app", "wsgi"]
+ANSWER = "AC37"  # the fixed captcha answer of the testing hook (letters of services.captcha.ALPHABET)
+HIGH_LIMIT = "1000000/minute"
+LIMIT_SETTINGS = (
+    "CEK_RATE_LIMIT", "CEK_PAGE_RATE_LIMIT", "CAPTCHA_RATE_LIMIT_NEW", "CAPTCHA_RATE_LIMIT_IMAGE",
+    "CAPTCHA_RATE_LIMIT_AUDIO", "SUBMISSION_RATE_LIMIT", "SUBMISSION_PAGE_RATE_LIMIT", "STATUS_RATE_LIMIT",
+)
+#: Public pages whose compressed weight is checked against the 30 KB budget (DESIGN.md section 9).
+WEIGHT_BUDGET = 30 * 1024
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+
+
+@dataclass
+class Result:
+    """One wrk run."""
+
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+@dataclass
+class Endpoint:
+    """What to measure: a GET path, or a POST whose bodies ``bodies`` prepares before each run."""
+
+    name: str
+    path: str
+    cold: bool = False
+    hx: bool = False
+    bodies: Callable[[int], list[str]] | None = None
+    #: Cookie header sent with every request (the CSRF session of a form, a staff session).
+    cookie: str = ""
+    results: list[Result] = field(default_factory=list)
+    #: Why the endpoint was not measured, if it was not.
+    skipped: str = ""
+
+
+# --- the environment ---------------------------------------------------------------------------
+
+def bench_env(database_url: str) -> dict[str, str]:
+    """Return the environment of every process of one run: fresh keys, testing hook, high limits."""
+    from cryptography.fernet import Fernet
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    env.update({
+        "PORTAL_SECRET_KEY": secrets.token_urlsafe(48),
+        "PORTAL_HMAC_KEY": secrets.token_urlsafe(48),
+        "PORTAL_DATA_KEYS": Fernet.generate_key().decode(),
+        "PORTAL_DATABASE_URL": database_url,
+        "PORTAL_TESTING": "true",
+        "PORTAL_CAPTCHA_TEST_ANSWER": ANSWER,
+        "PORTAL_SESSION_COOKIE_SECURE": "false",
+        "PORTAL_LOG_LEVEL": "WARNING",
+        "PORTAL_RATELIMIT_STORAGE_URI": "memory://",
+        "PYTHONPATH": str(ROOT),
+    })
+    env.update({f"PORTAL_{name}": HIGH_LIMIT for name in LIMIT_SETTINGS})
+    return env
+
+
+@contextmanager
+def database(size: int, workdir: Path) -> Iterator[str]:
+    """Yield a URL of an empty database for one data size; drop it afterwards."""
+    server = os.environ.get("PORTAL_BENCH_DATABASE_URL")
+    if not server:
+        yield f"sqlite:///{workdir / f'bench-{size}.db'}"
+        return
+    import psycopg
+
+    name = f"portal_bench_{size}_{secrets.token_hex(3)}"
+    admin = server.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    parts = urllib.parse.urlsplit(server)
+    url = urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
+    try:
+        yield url
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run(cmd: list[str], env: dict[str, str]) -> float:
+    """Run a setup command in the checkout; return its duration in seconds; stop on failure."""
+    started = time.perf_counter()
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)  # noqa: S603 - our own argv
+    if done.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(cmd[3:])} failed:\n{done.stdout}{done.stderr}")
+    return time.perf_counter() - started
+
+
+# --- targets inside the seeded data ------------------------------------------------------------
+
+@dataclass
+class Targets:
+    """Pages and values the endpoints use, picked from the seeded data."""
+
+    village: str
+    regency: str
+    name: str
+    nik: str
+    staff_cookie: str
+
+
+_APPS: dict[str, object] = {}
+
+
+def bench_app(env: dict[str, str]):
+    """Return the portal app of this run's database, created once (for seeding data in process)."""
+    url = env["PORTAL_DATABASE_URL"]
+    if url not in _APPS:
+        os.environ.update(env)
+        from portal import create_app
+
+        _APPS[url] = create_app()
+    return _APPS[url]
+
+
+def pick_targets(env: dict[str, str]) -> Targets:
+    """Pick the busiest demo village, add one person with a known NIK, sign a moderator session."""
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.models import Program, Recipient, RecipientProgram, User
+    from portal.services.editions import current_edition
+    from portal.services.identity import keyed_hmac
+    from portal.services.names import name_key
+
+    app = bench_app(env)
+    with app.app_context():
+        edition = current_edition()
+        village = db.session.scalar(
+            select(Recipient.village_code).where(Recipient.edition_id == edition.id)
+            .group_by(Recipient.village_code).order_by(func.count().desc()).limit(1)
+        )
+        name = db.session.scalar(
+            select(Recipient.name).where(Recipient.edition_id == edition.id, Recipient.village_code == village)
+            .order_by(Recipient.id).limit(1)
+        )
+        nik = f"{village[:2]}{village[3:5]}{village[6:8]}120385{9876:04d}"
+        if db.session.scalar(select(Recipient.id).where(Recipient.nik_hmac == keyed_hmac(nik))) is None:
+            person = Recipient(edition_id=edition.id, village_code=village, rt="001", rw="001",
+                               name="BENCH WARGA UJI", name_key=name_key("BENCH WARGA UJI"),
+                               nik_hmac=keyed_hmac(nik), kk_hmac=keyed_hmac(f"9{nik[1:]}"), desil=2)
+            db.session.add(person)
+            db.session.flush()
+            for program in db.session.scalars(select(Program)):
+                db.session.add(RecipientProgram(recipient_id=person.id, program_id=program.id, receives=True,
+                                                period="TRIWULAN III 2026"))
+            db.session.commit()
+        moderator = db.session.scalar(select(User).where(User.role == "moderator").order_by(User.id).limit(1))
+        with app.test_request_context():
+            serializer = app.session_interface.get_signing_serializer(app)
+            token = serializer.dumps({"staff_id": moderator.id, "staff_epoch": moderator.session_epoch,
+                                      "staff_seen": int(time.time()) + 24 * 3600})
+        cookie = f"{app.config['SESSION_COOKIE_NAME']}={token}"
+    return Targets(village=village, regency=village[:5], name=name, nik=nik, staff_cookie=cookie)
+
+
+def challenges(env: dict[str, str], count: int) -> list[str]:
+    """Issue ``count`` live captcha challenges straight into the database; return their ids."""
+    from portal.extensions import db
+    from portal.models import CaptchaChallenge
+    from portal.models.base import utcnow
+    from portal.services.captcha import TTL
+
+    app = bench_app(env)
+    with app.app_context():
+        expires = utcnow() + TTL
+        ids = [secrets.token_urlsafe(16) for _ in range(count)]
+        db.session.execute(CaptchaChallenge.__table__.insert(),
+                           [{"id": i, "answer": ANSWER, "expires_at": expires} for i in ids])
+        db.session.commit()
+    return ids
+
+
+# --- HTTP helpers ------------------------------------------------------------------------------
+
+def fetch(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """GET a path from the server under test."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path, headers=headers or {})
+    response = conn.getresponse()
+    body = response.read()
+    result = response.status, {k.lower(): v for k, v in response.getheaders()}, body
+    conn.close()
+    return result
+
+
+def csrf_session(port: int, path: str) -> tuple[str, str]:
+    """Open a form page; return its session cookie and CSRF token."""
+    status, headers, body = fetch(port, path)
+    if status != 200:
+        raise SystemExit(f"bench: {path} answered {status}")
+    token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', body)
+    cookie = headers.get("set-cookie", "").split(";", 1)[0]
+    if token is None or not cookie:
+        raise SystemExit(f"bench: no CSRF token or session cookie on {path}")
+    return cookie, token.group(1).decode()
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], port: int, workers: int, *, cache: str) -> Iterator[subprocess.Popen]:
+    """Serve the bench app on 127.0.0.1:port as in production; stop it afterwards."""
+    cmd = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+           "--pythonpath", str(HERE), "--log-level", "warning", "bench_app:app"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**env, "PORTAL_CACHE_URI": cache})  # noqa: S603 - our own argv
+    try:
+        for _ in range(150):
+            try:
+                if fetch(port, "/_bare")[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise SystemExit(f"bench: gunicorn on port {port} did not start")
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+# --- wrk ---------------------------------------------------------------------------------------
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * _UNITS[unit]
+
+
+def wrk(url: str, *, duration: int, connections: int, threads: int, script: Path,
+        env: dict[str, str]) -> Result:
+    """Run wrk once and parse requests per second, p50, p99 and the failed responses."""
+    cmd = [WRK, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True,  # noqa: S603
+                         timeout=duration + 60).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(bad.group(1)) if bad else 0) + (sum(map(int, sock.groups())) if sock else 0)
+    return Result(rps, p50, p99, errors)
+
+
+# --- the endpoints -----------------------------------------------------------------------------
+
+def endpoints(targets: Targets, env: dict[str, str], port: int) -> list[Endpoint]:
+    """The measured endpoints, in the order of the report."""
+    cek_cookie, cek_token = csrf_session(port, "/cek")
+    usl_cookie, usl_token = csrf_session(port, "/usulan/baru")
+    village = targets.village
+    serial = iter(range(1, 10**7))
+
+    def nik_bodies(count: int) -> list[str]:
+        return [urllib.parse.urlencode({"csrf_token": cek_token, "nik": targets.nik, "captcha_id": cid,
+                                        "captcha_jawaban": ANSWER}) for cid in challenges(env, count)]
+
+    def name_bodies(count: int) -> list[str]:
+        return [urllib.parse.urlencode({"csrf_token": cek_token, "desa": village, "nama": targets.name,
+                                        "captcha_id": cid, "captcha_jawaban": ANSWER})
+                for cid in challenges(env, count)]
+
+    def usulan_bodies(count: int) -> list[str]:
+        bodies = []
+        district = f"{village[:2]}{village[3:5]}{village[6:8]}"
+        for cid in challenges(env, count):
+            n = next(serial)
+            # Distinct reporters (the cap per reporter holds) and distinct proposed people.
+            day, month, serial4 = 1 + n % 28, 1 + (n // 28) % 12, 1 + n // 336
+            reporter = f"{district}{day:02d}{month:02d}80{serial4:04d}"
+            subject = f"{district}{day + 40:02d}{month:02d}75{serial4:04d}"
+            bodies.append(urllib.parse.urlencode([
+                ("csrf_token", usl_token), ("desa", village), ("rt", "3"), ("rw", "2"),
+                ("alamat", "Jl. Melati No. 7"), ("nama", "SITI AMINAH"), ("nik", subject),
+                ("no_kk", f"{district}1203100005"), ("program", "PKH"), ("program", "SEMBAKO"),
+                ("kondisi", "lansia"), ("uraian", "Lansia tinggal sendiri tanpa penghasilan tetap."),
+                ("hubungan", "tetangga"), ("pelapor_nama", "BUDI SANTOSO"), ("pelapor_nik", reporter),
+                ("pelapor_hp", "081322334455"), ("pernyataan", "y"), ("captcha_id", cid),
+                ("captcha_jawaban", ANSWER),
+            ]))
+        return bodies
+
+    return [
+        Endpoint("bare route (ceiling)", "/_bare"),
+        Endpoint("home /", "/"),
+        Endpoint("region cascade /wilayah/<kab>/opsi", f"/wilayah/{targets.regency}/opsi", hx=True),
+        Endpoint("village list, warm cache", f"/wilayah/{village}"),
+        Endpoint("village list, cold (no page cache)", f"/wilayah/{village}", cold=True),
+        Endpoint("village list, PKH filter, warm", f"/wilayah/{village}?program=PKH"),
+        Endpoint("statistics /statistik", "/statistik"),
+        Endpoint("search by NIK (POST, captcha, htmx)", "/cek/nik", hx=True, bodies=nik_bodies,
+                 cookie=cek_cookie),
+        Endpoint("search by name (POST, captcha, htmx)", "/cek/nama", hx=True, bodies=name_bodies,
+                 cookie=cek_cookie),
+        Endpoint("usulan POST (captcha, no upload)", "/usulan/baru", bodies=usulan_bodies, cookie=usl_cookie),
+        Endpoint("moderation queue /moderasi/", "/moderasi/", cookie=targets.staff_cookie),
+    ]
+
+
+def measure(endpoint: Endpoint, args: argparse.Namespace, env: dict[str, str], ceiling_rps: float) -> Result:
+    """Run one round of one endpoint."""
+    port = args.port + 1 if endpoint.cold else args.port
+    wrk_env = {**os.environ, "BENCH_HX": "1" if endpoint.hx else "0", "BENCH_THREADS": str(args.threads),
+               "BENCH_COOKIE": endpoint.cookie}
+    script = HERE / "get.lua"
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+        bodies_file = Path(handle.name)
+    try:
+        if endpoint.bodies is not None:
+            # Enough fresh challenges for the fastest plausible run; extra ones expire unused.
+            count = int(max(ceiling_rps, 500) * args.duration * 0.6) + 200
+            bodies_file.write_text("\n".join(endpoint.bodies(count)) + "\n")
+            wrk_env["BENCH_BODIES"] = str(bodies_file)
+            script = HERE / "post.lua"
+        return wrk(f"http://127.0.0.1:{port}{endpoint.path}", duration=args.duration,
+                   connections=args.connections, threads=args.threads, script=script, env=wrk_env)
+    finally:
+        bodies_file.unlink(missing_ok=True)
+
+
+def check(ep: Endpoint, args: argparse.Namespace, env: dict[str, str]) -> None:
+    """Answer one request of the endpoint as wrk will send it; skip it (with the reason) if it fails.
+
+    For GET endpoints this also warms every worker's page cache.
+    """
+    port = args.port + 1 if ep.cold else args.port
+    headers = {"Cookie": ep.cookie} if ep.cookie else {}
+    if ep.hx:
+        headers["HX-Request"] = "true"
+    if ep.bodies is None:
+        for _ in range(args.workers * 4):
+            status, _headers, body = fetch(port, ep.path, headers)
+    else:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("POST", ep.path, body=ep.bodies(1)[0],
+                     headers={**headers, "Content-Type": "application/x-www-form-urlencoded"})
+        response = conn.getresponse()
+        status, body = response.status, response.read()
+        conn.close()
+    if status not in (200, 303):
+        ep.skipped = f"answers {status}"
+        print(f"   {ep.name}: {ep.path} answers {status}; not measured", flush=True)
+        if os.environ.get("BENCH_DEBUG"):
+            print(body.decode(errors="replace")[:3000])
+
+
+def page_weights(port: int, targets: Targets) -> list[tuple[str, int, int]]:
+    """Return (path, bytes, gzip bytes) of the main public pages, without htmx."""
+    paths = ["/", "/cek", "/cek?tab=nama", f"/wilayah/{targets.regency}", f"/wilayah/{targets.village}",
+             f"/wilayah/{targets.village}/cetak", "/statistik", "/usulan/baru", "/status", "/privasi"]
+    weights = []
+    for path in paths:
+        status, headers, body = fetch(port, path, {"Accept-Encoding": "gzip"})
+        raw = gzip.decompress(body) if headers.get("content-encoding") == "gzip" else body
+        compressed = len(body) if headers.get("content-encoding") == "gzip" else len(gzip.compress(body, 6))
+        weights.append((f"{path} ({status})", len(raw), compressed))
+    return weights
+
+
+# --- the report --------------------------------------------------------------------------------
+
+def machine() -> list[str]:
+    """Describe the machine and the software versions measured."""
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    from importlib.metadata import version
+
+    wrk_out = subprocess.run([WRK, "--version"], capture_output=True, text=True).stdout  # noqa: S603
+    wrk_version = wrk_out.split("\n")[0]
+    return [
+        f"- Machine: {os.cpu_count()} CPU ({cpu}), {platform.system()} {platform.release()}, "
+        f"load average {os.getloadavg()[0]:.2f} at the start",
+        f"- Python {platform.python_version()}, Flask {version('flask')}, gunicorn {version('gunicorn')}, "
+        f"SQLAlchemy {version('sqlalchemy')}, Flask-Limiter {version('flask-limiter')}; {wrk_version.strip()}",
+    ]
+
+
+def report(args: argparse.Namespace, runs: list[tuple[int, str, float, list[Endpoint], list]]) -> str:
+    """Return the Markdown report of every data size."""
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python scripts/bench.py "
+        f"{' '.join(sys.argv[1:])}`.".replace("py `", "py`").replace(" `.", "`."),
+        "",
+        *machine(),
+        f"- gunicorn: {args.workers} sync workers on 127.0.0.1; wrk: {args.threads} threads, "
+        f"{args.connections} connections, {args.duration} s a run, {args.repeat} runs per endpoint "
+        "(rounds interleaved), median reported.",
+        "- Page cache: simple:// (per worker); the cold row is a second gunicorn with null://. Rate limits "
+        f"on, in memory, at {HIGH_LIMIT}. Captcha answers through the testing hook; each POST "
+        "consumes a fresh challenge and issues the next one, as a real search does.",
+        "",
+    ]
+    for size, engine, seed_seconds, eps, weights in runs:
+        ceiling = statistics.median(r.rps for r in eps[0].results)
+        lines += [
+            f"## {size:,} recipients on {engine}".replace(",", "."),
+            "",
+            f"Seeded in {seed_seconds:.0f} s (`portal demo seed --recipients {size}`).",
+            "",
+            "| endpoint | req/s | ratio to ceiling | p50 ms | p99 ms | failed |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for ep in eps:
+            if not ep.results:
+                lines.append(f"| {ep.name} | – | – | – | – | not measured: {ep.skipped} |")
+                continue
+            rps = statistics.median(r.rps for r in ep.results)
+            p50 = statistics.median(r.p50_ms for r in ep.results)
+            p99 = statistics.median(r.p99_ms for r in ep.results)
+            errors = sum(r.errors for r in ep.results)
+            lines.append(f"| {ep.name} | {rps:.0f} | {rps / ceiling:.2f} | {p50:.1f} | {p99:.1f} | {errors} |")
+        lines += ["", "Page weight of public pages (full page, without htmx):", "",
+                  "| page | bytes | gzip bytes | under 30 KB |", "|---|---:|---:|---|"]
+        for path, raw, compressed in weights:
+            lines.append(f"| {path} | {raw} | {compressed} | {'yes' if compressed < WEIGHT_BUDGET else 'NO'} |")
+        lines.append("")
+    if len(runs) > 1:
+        first, last = runs[0], runs[-1]
+        lines += [f"## Cost against data size: {first[0]:,} → {last[0]:,} recipients".replace(",", "."), "",
+                  "| endpoint | req/s small | req/s large | slowdown |", "|---|---:|---:|---:|"]
+        for small, large in zip(first[3], last[3], strict=True):
+            if small.results and large.results:
+                a = statistics.median(r.rps for r in small.results)
+                b = statistics.median(r.rps for r in large.results)
+                lines.append(f"| {small.name} | {a:.0f} | {b:.0f} | {a / b:.2f}× |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--recipients", default=None,
+                        help="comma-separated data sizes (default 10000,1000000; --quick: 10000)")
+    parser.add_argument("--duration", type=int, default=None, help="seconds per run (default 10; --quick 3)")
+    parser.add_argument("--repeat", type=int, default=None, help="runs per endpoint (default 3; --quick 1)")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (README: 2–4 per core)")
+    parser.add_argument("--port", type=int, default=8090, help="port of the server; the cold one uses +1")
+    parser.add_argument("--quick", action="store_true", help="a short run that proves everything works")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="write the Markdown report here (default docs/benchmarks.md; --quick: none)")
+    args = parser.parse_args()
+    sizes = [int(s) for s in (args.recipients or ("10000" if args.quick else "10000,1000000")).split(",")]
+    args.duration = args.duration or (3 if args.quick else 10)
+    args.repeat = args.repeat or (1 if args.quick else 3)
+    output = args.output or (None if args.quick else ROOT / "docs" / "benchmarks.md")
+    if not Path(WRK).exists():
+        raise SystemExit("bench: wrk is missing (Debian: apt-get install wrk)")
+    engine = "PostgreSQL" if os.environ.get("PORTAL_BENCH_DATABASE_URL") else "SQLite"
+
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
+        for size in sizes:
+            with database(size, Path(tmp)) as url:
+                env = bench_env(url)
+                print(f"== {size:,} recipients on {engine}: seeding…".replace(",", "."), flush=True)
+                seconds = run([*FLASK, "portal", "setup"], env)
+                seconds += run([*FLASK, "portal", "demo", "seed", "--recipients", str(size)], env)
+                targets = pick_targets(env)
+                with gunicorn(env, args.port, args.workers, cache="simple://"), \
+                        gunicorn(env, args.port + 1, args.workers, cache="null://"):
+                    eps = endpoints(targets, env, args.port)
+                    for ep in eps:
+                        check(ep, args, env)
+                    ceiling = 0.0
+                    for round_no in range(args.repeat):
+                        for ep in eps:
+                            if ep.skipped:
+                                continue
+                            result = measure(ep, args, env, ceiling)
+                            ep.results.append(result)
+                            if ep is eps[0]:
+                                ceiling = statistics.median(r.rps for r in ep.results)
+                            print(f"   [{round_no + 1}/{args.repeat}] {ep.name}: {result.rps:.0f} req/s, "
+                                  f"p99 {result.p99_ms:.1f} ms, failed {result.errors}", flush=True)
+                    weights = page_weights(args.port, targets)
+                runs.append((size, engine, seconds, eps, weights))
+    text = report(args, runs)
+    print(text)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text)
+        print(f"Written to {output}")
+
+
+if __name__ == "__main__":
+    main()
