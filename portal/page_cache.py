@@ -11,6 +11,13 @@ The ETag is a hash of the body, so a browser's ``If-None-Match`` gets a ``304`` 
 already holds this content. The storage is Flask-Caching: in-process by default, Redis when
 several workers or hosts should share it.
 
+A hit costs no database query. The key is built from the request as it came (the raw values of
+the page's query parameters), and the edition in service with its revision is read at most once
+every ``PUBLISHED_TTL`` seconds per process (``published_state``); an import or a decision in
+this process forgets it at once, one in another process (a CLI import, another worker) is seen
+within that second. Only on a miss does the view look the region up, validate the filters and
+render; what it answers then that is not a page (a redirect, a 400, a 404) is never stored.
+
 Only pages without anything personal or per-visitor may come through here: no form, no CSRF
 token, no flashed message (``cacheable`` tells base.html to leave flashes for the next page).
 """
@@ -20,18 +27,23 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import time
 from collections.abc import Callable, Iterable
 
-from flask import Flask, Response, current_app, make_response, request
+from flask import Flask, Response, current_app, has_app_context, make_response, request
 from flask_babel import get_locale
+from sqlalchemy import select
 
-from .extensions import cache
+from .extensions import cache, db
 from .models import Edition
 from .web import is_htmx
 
 logger = logging.getLogger(__name__)
 
 _BUILD_KEY = "portal_build"
+_PUBLISHED_KEY = "portal_published"
+#: Seconds a process trusts its last reading of the edition in service and its revision.
+PUBLISHED_TTL = 1.0
 
 
 def compute_build_id(app: Flask) -> str:
@@ -52,11 +64,36 @@ def compute_build_id(app: Flask) -> str:
 def init_app(app: Flask) -> None:
     """Compute the build id once at start-up."""
     app.extensions[_BUILD_KEY] = compute_build_id(app)
+    app.extensions[_PUBLISHED_KEY] = {}
 
 
-def cache_key(edition: Edition | None, parts: Iterable[object]) -> str:
-    """Return the cache key of the current request's page for ``parts`` (its normalised filters)."""
-    edition_part = f"{edition.id}.{edition.revision}" if edition is not None else "-"
+def published_state() -> tuple[int, int] | None:
+    """Return (id, revision) of the edition in service, or None; read at most once a second."""
+    memo = current_app.extensions[_PUBLISHED_KEY]
+    now = time.monotonic()
+    if "value" in memo and now - memo["at"] < PUBLISHED_TTL:
+        return memo["value"]
+    row = db.session.execute(select(Edition.id, Edition.revision).where(Edition.is_current.is_(True))).first()
+    value = (row.id, row.revision) if row is not None else None
+    memo.update(value=value, at=now)
+    return value
+
+
+def forget_published() -> None:
+    """Make this process read the edition in service again (after an import, a decision)."""
+    if has_app_context():
+        current_app.extensions.get(_PUBLISHED_KEY, {}).clear()
+
+
+def query_parts(*names: str) -> tuple[str, ...]:
+    """Return the raw values of the page's query parameters, as parts of its cache key."""
+    return tuple(request.args.get(name, "") for name in names)
+
+
+def cache_key(parts: Iterable[object]) -> str:
+    """Return the cache key of the current request's page for ``parts`` (its query parameters)."""
+    state = published_state()
+    edition_part = f"{state[0]}.{state[1]}" if state is not None else "-"
     raw = "\x1f".join([
         current_app.extensions[_BUILD_KEY], edition_part, str(get_locale()), "hx" if is_htmx() else "page",
         request.host, request.path, *(str(part) for part in parts),
@@ -65,22 +102,24 @@ def cache_key(edition: Edition | None, parts: Iterable[object]) -> str:
 
 
 def cached_response(
-    edition: Edition | None,
     parts: Iterable[object],
-    render: Callable[[], str],
+    render: Callable[[], str | Response],
     *,
     mimetype: str = "text/html",
     status: int = 200,
 ) -> Response:
     """Answer with the cached body for this page, rendering and storing it on a miss.
 
-    ``render`` returns the body. The answer carries an ETag, ``Cache-Control: public`` and
-    answers ``304`` to a matching ``If-None-Match``.
+    ``render`` returns the body, or a response that is not the page (a redirect, an error page),
+    which is passed on and never stored. The page carries an ETag, ``Cache-Control: public``
+    and answers ``304`` to a matching ``If-None-Match``.
     """
-    key = cache_key(edition, parts)
+    key = cache_key(parts)
     entry = _get(key)
     if entry is None:
         body = render()
+        if isinstance(body, Response):
+            return body
         etag = hashlib.sha256(body.encode()).hexdigest()[:32]
         entry = (body, etag)
         _set(key, entry)

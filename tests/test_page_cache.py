@@ -107,7 +107,7 @@ class TestOnRedis:
             with other.test_request_context(f"/wilayah/{SUKARASA}"):
                 from portal.page_cache import cache_key
 
-                assert store.exists(prefix + cache_key(edition, (None, None, None, 1)))
+                assert store.exists(prefix + cache_key(("", "", "")))
             person = db.session.scalar(db.select(Recipient).where(Recipient.edition_id == edition.id).limit(1))
             person.rt = "009"
             rebuild(edition)

@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import Edition
 from ..models.base import utcnow
+from ..page_cache import forget_published
 
 
 def current_edition() -> Edition | None:
@@ -31,12 +32,14 @@ def activate(edition: Edition) -> None:
     edition.is_current = True
     edition.activated_at = utcnow()
     db.session.flush()
+    forget_published()
     rebuild(edition)
 
 
 def bump_revision(edition_id: int) -> None:
     """Mark what the public pages show of an edition as changed (e.g. a case was decided)."""
     db.session.execute(update(Edition).where(Edition.id == edition_id).values(revision=Edition.revision + 1))
+    forget_published()
 
 
 def bump_current_revision() -> None:
@@ -44,3 +47,4 @@ def bump_current_revision() -> None:
     db.session.execute(
         update(Edition).where(Edition.is_current.is_(True)).values(revision=Edition.revision + 1)
     )
+    forget_published()

@@ -342,11 +342,11 @@ def test_flashed_messages_are_shown_with_a_role(app, client):
     def notify() -> Any:
         flash("Usulan Anda sudah diterima.")
         flash("Ada isian yang perlu diperbaiki.", "error")
-        return redirect("/privasi")
+        return redirect("/cek")
 
     app.add_url_rule("/_t/flash", "t_flash", public(notify))
     text = client.get("/_t/flash", follow_redirects=True).get_data(as_text=True)
     assert '<p class="flash flash-info" role="status">Usulan Anda sudah diterima.</p>' in text
     assert '<p class="flash flash-error" role="alert">Ada isian yang perlu diperbaiki.</p>' in text
     # Shown once.
-    assert "Usulan Anda sudah diterima." not in client.get("/privasi").get_data(as_text=True)
+    assert "Usulan Anda sudah diterima." not in client.get("/cek").get_data(as_text=True)

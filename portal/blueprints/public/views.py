@@ -5,21 +5,23 @@ from __future__ import annotations
 from flask import Response, redirect, render_template, request, url_for
 
 from ... import LANGUAGE_COOKIE
+from ...page_cache import cached_response
 from ...services.editions import current_edition
 from ...web import is_local_path
 from . import bp
 
 
 @bp.get("/")
-def home() -> str:
+def home() -> Response:
     """Explain DTSEN and lead to the four things one can do here."""
-    return render_template("public/home.html", edition=current_edition())
+    return cached_response((), lambda: render_template("public/home.html", edition=current_edition(),
+                                                       cacheable=True))
 
 
 @bp.get("/privasi")
-def privacy() -> str:
+def privacy() -> Response:
     """Show the privacy notice required by UU PDP 27/2022."""
-    return render_template("public/privacy.html")
+    return cached_response((), lambda: render_template("public/privacy.html", cacheable=True))
 
 
 def _safe_next(target: str | None) -> str:

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from ...errors import ErrorText, render_error
 from ...models import Edition, Region
 from ...models.regions import normalize_code
-from ...page_cache import cached_response
+from ...page_cache import cached_response, query_parts
 from ...services import opendata
 from ...services.cascade import breadcrumb, find_region
 from ...services.editions import current_edition
@@ -40,14 +40,14 @@ def _region_arg() -> Region | None | ErrorText:
 @bp.get("/statistik")
 def index() -> Response:
     """Show the statistics of the country or of one region, with links to its parts and the open data."""
+    return cached_response(query_parts("wilayah"), _render)
+
+
+def _render() -> str | Response:
     region = _region_arg()
     if isinstance(region, ErrorText):
         return render_error(404, region)
     edition = current_edition()
-    return cached_response(edition, (region.code if region else "",), lambda: _render(edition, region))
-
-
-def _render(edition: Edition | None, region: Region | None) -> str:
     code = region.code if region else ""
     return render_template(
         "statistik/index.html", edition=edition, region=region, crumbs=breadcrumb(code) if region else [],
@@ -70,32 +70,34 @@ def _documentation() -> str:
 @bp.get("/data/statistik.csv")
 def csv_data() -> Response:
     """The published statistics of a region as CSV."""
-    region = _region_arg()
-    if isinstance(region, ErrorText):
-        return Response(f"{region.title}. {region.message}\n", 404, mimetype="text/plain")
-    edition = current_edition()
-    response = cached_response(
-        edition, (region.code if region else "",),
-        lambda: opendata.to_csv(_records(edition, region), _documentation()), mimetype="text/csv",
-    )
-    name = f"statistik-{region.code if region else 'indonesia'}.csv"
-    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+
+    def render() -> str | Response:
+        region = _region_arg()
+        if isinstance(region, ErrorText):
+            return Response(f"{region.title}. {region.message}\n", 404, mimetype="text/plain")
+        return opendata.to_csv(_records(current_edition(), region), _documentation())
+
+    response = cached_response(query_parts("wilayah"), render, mimetype="text/csv")
+    if response.status_code in (200, 304):
+        # The file name follows the code asked for, which the cached body answered.
+        code = normalize_code(request.args.get("wilayah", "").strip()) or "indonesia"
+        response.headers["Content-Disposition"] = f'inline; filename="statistik-{code}.csv"'
     return response
 
 
 @bp.get("/data/statistik.json")
 def json_data() -> Response:
     """The published statistics of a region as JSON, with the edition, the licence and the fields."""
-    region = _region_arg()
-    if isinstance(region, ErrorText):
-        body = {"galat": {"kode": 404, "judul": str(region.title), "pesan": str(region.message)}}
-        return Response(json.dumps(body, ensure_ascii=False), 404, mimetype="application/json")
-    edition = current_edition()
 
-    def render() -> str:
+    def render() -> str | Response:
+        region = _region_arg()
+        if isinstance(region, ErrorText):
+            body = {"galat": {"kode": 404, "judul": str(region.title), "pesan": str(region.message)}}
+            return Response(json.dumps(body, ensure_ascii=False), 404, mimetype="application/json")
+        edition = current_edition()
         code = region.code if region else ""
         name = region.title if region else "Indonesia"
         document = opendata.to_json(edition, code, name, _records(edition, region), _documentation())
         return json.dumps(document, ensure_ascii=False, indent=1)
 
-    return cached_response(edition, (region.code if region else "",), render, mimetype="application/json")
+    return cached_response(query_parts("wilayah"), render, mimetype="application/json")

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from ...errors import ErrorText, render_error
 from ...models import Edition, Region
 from ...models.regions import level_of, normalize_code
-from ...page_cache import cached_response
+from ...page_cache import cached_response, query_parts
 from ...services.cascade import LEVEL_NAMES, breadcrumb, chain_of, children, find_region
 from ...services.editions import current_edition
 from ...services.lists import FilterError, Filters, PageOutOfRange, parse_filters, program_codes, village_list
@@ -40,35 +40,38 @@ CHILD_HEADINGS = (
 @bp.get("/wilayah/<kode>/opsi")
 def options(kode: str) -> Response:
     """Return the children of a region as ``<option>`` elements, led by a placeholder."""
-    region = find_region(kode)
-    if region is None or level_of(region.code) >= len(LEVEL_NAMES):
-        abort(404)
-    html = render_template(
-        "wilayah/_options.html", level=LEVEL_NAMES[level_of(region.code)], options=children(region.code)
-    )
-    response = make_response(html)
-    response.cache_control.public = True
+
+    def render() -> str:
+        region = find_region(kode)
+        if region is None or level_of(region.code) >= len(LEVEL_NAMES):
+            abort(404)
+        return render_template(
+            "wilayah/_options.html", level=LEVEL_NAMES[level_of(region.code)], options=children(region.code)
+        )
+
+    # Cached like the pages (Vary: Cookie, for the translated placeholder), but kept a day by browsers.
+    response = cached_response((), render)
     response.cache_control.max_age = OPTIONS_MAX_AGE
-    # The placeholder is translated: a cache must keep one copy per language cookie.
-    response.vary.add("Cookie")
-    response.add_etag()
-    return response.make_conditional(request)
+    return response
 
 
 @bp.get("/wilayah")
 def index() -> Response:
     """Show the country: the provinces with their recipient counts, and national statistics."""
-    edition = current_edition()
-    return cached_response(edition, (), lambda: _render_region(edition, None, Filters()))
+    return cached_response((), lambda: _render_region(current_edition(), None, Filters()))
 
 
 @bp.get("/wilayah/<kode>")
 def region(kode: str) -> Response:
     """Show a region: breadcrumb, children with counts, statistics; a village also gets its list."""
+    return cached_response(query_parts("program", "rt", "hal"), lambda: _region_page(kode))
+
+
+def _region_page(kode: str) -> str | Response:
+    """Render a region page (a cache miss), or answer why there is none."""
     found = _lookup(kode)
     if isinstance(found, Response):
         return found
-    edition = current_edition()
     filters = Filters()
     if found.level == 4:
         try:
@@ -76,9 +79,8 @@ def region(kode: str) -> Response:
                                     program_codes())
         except FilterError as exc:
             return render_error(400, ErrorText(_("Pilihan daftar tidak valid"), str(exc)))
-    parts = (filters.program, filters.rt, filters.rw, filters.page)
     try:
-        return cached_response(edition, parts, lambda: _render_region(edition, found, filters))
+        return _render_region(current_edition(), found, filters)
     except PageOutOfRange as exc:
         return _page_missing(found, filters, exc)
 
@@ -86,6 +88,12 @@ def region(kode: str) -> Response:
 @bp.get("/wilayah/<kode>/cetak")
 def print_list(kode: str) -> Response:
     """Show a village's whole list (every page) laid out for printing on the notice board."""
+    today = _today()
+    return cached_response((*query_parts("program", "rt"), today.isoformat()), lambda: _print_page(kode, today))
+
+
+def _print_page(kode: str, today: date) -> str | Response:
+    """Render a village's print layout (a cache miss), or answer why there is none."""
     found = _lookup(kode, suffix="/cetak")
     if isinstance(found, Response):
         return found
@@ -95,12 +103,7 @@ def print_list(kode: str) -> Response:
         filters = parse_filters(request.args.get("program"), request.args.get("rt"), None, program_codes())
     except FilterError as exc:
         return render_error(400, ErrorText(_("Pilihan daftar tidak valid"), str(exc)))
-    edition = current_edition()
-    today = _today()
-    return cached_response(
-        edition, (filters.program, filters.rt, filters.rw, today.isoformat()),
-        lambda: _render_print(edition, found, filters, today),
-    )
+    return _render_print(current_edition(), found, filters, today)
 
 
 def _lookup(kode: str, suffix: str = "") -> Region | Response:
