@@ -77,11 +77,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     configure_engine(app)
     _register_blueprints(app)
 
-    from . import access, errors, security
+    from . import access, compression, errors, security
 
     access.register(app)
     errors.register(app)
     security.register(app)
+    # Registered last, so it runs first among the after-request hooks (Flask runs them in
+    # reverse): it must see the body before anything else adds headers based on it.
+    compression.register(app)
 
     from .cli import portal_cli
 

@@ -34,6 +34,7 @@ from flask import Flask, Response, current_app, has_app_context, make_response, 
 from flask_babel import get_locale
 from sqlalchemy import select
 
+from .compression import accepts_gzip, gzip_bytes
 from .extensions import cache, db
 from .models import Edition
 from .web import is_htmx
@@ -120,32 +121,41 @@ def cached_response(
         body = render()
         if isinstance(body, Response):
             return body
-        etag = hashlib.sha256(body.encode()).hexdigest()[:32]
-        entry = (body, etag)
+        data = body.encode()
+        etag = hashlib.sha256(data).hexdigest()[:32]
+        # Compressed once here rather than on every answer (see compression).
+        entry = (data, etag, gzip_bytes(data))
         _set(key, entry)
-    body, etag = entry
-    response = make_response(body, status)
+    data, etag, compressed = entry
+    if accepts_gzip(request):
+        response = make_response(compressed, status)
+        response.headers["Content-Encoding"] = "gzip"
+        response.set_etag(f"{etag}-gz")
+    else:
+        response = make_response(data, status)
+        response.set_etag(etag)
     response.mimetype = mimetype
-    response.set_etag(etag)
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config["PUBLIC_MAX_AGE"]
     # The language comes from a cookie and fragments from a header: caches keep one copy each.
     response.vary.add("Cookie")
     response.vary.add("HX-Request")
+    response.vary.add("Accept-Encoding")
     return response.make_conditional(request)
 
 
-def _get(key: str) -> tuple[str, str] | None:
+def _get(key: str) -> tuple[bytes, str, bytes] | None:
     # A cache that is down (Redis restarting) must not take the public pages with it.
     try:
         entry = cache.get(key)
     except Exception:  # noqa: BLE001 - any backend error means a miss
         logger.exception("Page cache unavailable; rendering without it.")
         return None
-    return entry if isinstance(entry, tuple) and len(entry) == 2 else None
+    # Anything else (an entry of an older format, say) is a miss.
+    return entry if isinstance(entry, tuple) and len(entry) == 3 else None
 
 
-def _set(key: str, entry: tuple[str, str]) -> None:
+def _set(key: str, entry: tuple[bytes, str, bytes]) -> None:
     try:
         cache.set(key, entry)
     except Exception:  # noqa: BLE001 - a failed store only costs the next request a render
