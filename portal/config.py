@@ -44,6 +44,7 @@ SETTINGS: dict[str, str] = {
     "SUBMISSION_RATE_LIMIT": "Submissions per client address on each of POST /usulan/baru and /sanggahan/baru.",
     "SUBMISSION_PAGE_RATE_LIMIT": "Views of the usulan and sanggahan forms per client address (each issues a captcha).",
     "STATUS_RATE_LIMIT": "Status look-ups and replies (POST /status, /status/balas) per client address.",
+    "LOGIN_RATE_LIMIT": "Staff sign-in attempts (password and code steps together) per client address.",
     "USULAN_CAP_PER_REPORTER": "Usulan one reporter (by NIK) may file per DTSEN edition.",
     "SANGGAHAN_CAP_PER_REPORTER": "Sanggahan one reporter (by NIK) may file per DTSEN edition.",
     "USULAN_DEADLINE_DAYS": "Working days Dinas Sosial has to verify an usulan (shown as a countdown).",
@@ -98,6 +99,9 @@ class Config:
     SUBMISSION_RATE_LIMIT = "10/minute;100/day"
     SUBMISSION_PAGE_RATE_LIMIT = "60/minute"
     STATUS_RATE_LIMIT = "10/minute;100/day"
+    # Staff sign-in: a Dinas Sosial office signs in from one address in the morning; the
+    # per-account lockout (services.accounts) is the tight brute-force control.
+    LOGIN_RATE_LIMIT = "30/minute;300/hour"
     USULAN_CAP_PER_REPORTER = 10
     SANGGAHAN_CAP_PER_REPORTER = 10
     USULAN_DEADLINE_DAYS = 30
@@ -261,7 +265,8 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
 
     for name in ("CEK_RATE_LIMIT", "CEK_PAGE_RATE_LIMIT", "CAPTCHA_RATE_LIMIT_NEW",
                  "CAPTCHA_RATE_LIMIT_IMAGE", "CAPTCHA_RATE_LIMIT_AUDIO",
-                 "SUBMISSION_RATE_LIMIT", "SUBMISSION_PAGE_RATE_LIMIT", "STATUS_RATE_LIMIT"):
+                 "SUBMISSION_RATE_LIMIT", "SUBMISSION_PAGE_RATE_LIMIT", "STATUS_RATE_LIMIT",
+                 "LOGIN_RATE_LIMIT"):
         # A malformed limit would make Flask-Limiter fall back to no limit at all: refuse it here.
         try:
             if not parse_many(str(config.get(name) or "")):
