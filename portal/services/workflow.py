@@ -7,13 +7,20 @@ other: the caller passes the ``version`` it showed (``expected_version``), and t
 update itself is conditional on the version (``Case.__mapper_args__``); either mismatch raises
 ``VersionConflict``. Issue 5 uses ``open_case`` (→ diterima) and the citizen's reply
 (perlu_info → diverifikasi); the back office builds on the rest.
+
+Deadlines around a request for information: the verification deadline keeps running while
+Dinas Sosial waits for the reporter, but asking for information never leaves the reporter less
+than ``REPLY_WINDOW_DAYS`` working days to answer, and an answer never leaves Dinas Sosial less
+than ``RESUME_WINDOW_DAYS`` working days to finish. Both only ever push a deadline later, so a
+case cannot lapse because it was asked a question on its last day, and a reporter who never
+answers lets it lapse (``sla sweep``) at the end of the reply window.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -22,6 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import db
 from ..models import Case, CaseEvent
 from ..models.base import utcnow
+from .deadlines import deadline_after
 from .editions import bump_current_revision
 
 logger = logging.getLogger(__name__)
@@ -87,6 +95,13 @@ SOURCE_REPORTER = "pelapor"
 SOURCE_STAFF = "petugas"
 SOURCE_SYSTEM = "sistem"
 
+#: States whose deadline can lapse (the table lets them move to ``kedaluwarsa``).
+LAPSABLE = frozenset(state for state, targets in TRANSITIONS.items() if State.KEDALUWARSA in targets)
+#: Working days a reporter has at least to answer a request for information.
+REPLY_WINDOW_DAYS = 10
+#: Working days Dinas Sosial has at least to finish verifying after the reporter answered.
+RESUME_WINDOW_DAYS = 5
+
 
 class InvalidTransition(Exception):  # noqa: N818 - a domain name, like SQLAlchemy's NoResultFound
     """The transition table does not allow this change from the case's current state."""
@@ -147,6 +162,7 @@ def transition(
         case.decided_at = now
     if target in FINAL:
         case.closed_at = now
+    _keep_deadline_fair(case, current, target, now)
     event = CaseEvent(
         from_state=current.value,
         to_state=target.value,
@@ -167,3 +183,21 @@ def transition(
         bump_current_revision()
     logger.info("Case %s: %s -> %s (%s)", case.ticket, current.value, target.value, source)
     return event
+
+
+def _as_aware(moment: datetime) -> datetime:
+    """Return ``moment`` with a time zone (SQLite hands back naive UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _keep_deadline_fair(case: Case, current: State, target: State, now: datetime) -> None:
+    """Push the deadline later around a request for information (see the module docstring)."""
+    if target is State.PERLU_INFO:
+        floor = REPLY_WINDOW_DAYS
+    elif current is State.PERLU_INFO and target is State.DIVERIFIKASI:
+        floor = RESUME_WINDOW_DAYS
+    else:
+        return
+    later = deadline_after(now, floor)
+    if case.deadline_at is None or _as_aware(case.deadline_at) < later:
+        case.deadline_at = later
