@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("moderasi", __name__, url_prefix="/moderasi")
 
-from . import views  # noqa: E402,F401
+from . import case_views, views  # noqa: E402,F401
