@@ -23,5 +23,5 @@ class CreateUserForm(FlaskForm):
     wilayah = StringField(_l("Kode wilayah"), validators=[Length(max=13)])
     cara_sandi = RadioField(_l("Kata sandi awal"), choices=PASSWORD_CHOICES, default="buat",
                             validators=[DataRequired(_l("Pilih cara membuat kata sandi."))])
-    kata_sandi = PasswordField(_l("Kata sandi awal"), validators=[Length(max=1000)])
-    ulangi = PasswordField(_l("Ulangi kata sandi awal"), validators=[Length(max=1000)])
+    kata_sandi = PasswordField(_l("Kata sandi yang Anda tentukan"), validators=[Length(max=1000)])
+    ulangi = PasswordField(_l("Ulangi kata sandi itu"), validators=[Length(max=1000)])
