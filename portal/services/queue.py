@@ -79,6 +79,8 @@ class QueueRow:
     assignee_id: int | None
     assignee: str | None
     version: int
+    #: The case reached a final state: nothing left to claim.
+    closed: bool
 
     @property
     def overdue(self) -> bool:
@@ -213,7 +215,7 @@ def _row_query() -> Select:
     assignee = aliased(User)
     return select(
         Case.id, Case.ticket, Case.kind, Case.reason, Case.state, Case.village_code, Case.deadline_at,
-        Case.assigned_to_id, assignee.username, Case.version,
+        Case.assigned_to_id, assignee.username, Case.version, Case.closed_at,
     ).outerjoin(assignee, assignee.id == Case.assigned_to_id)
 
 
@@ -226,7 +228,7 @@ def _rows(found: Sequence[Row], now: datetime) -> tuple[QueueRow, ...]:
             district_name=names.get(r.village_code[:8], r.village_code[:8]),
             deadline_at=r.deadline_at,
             days_left=working_days_left(r.deadline_at, now) if State(r.state) in LAPSABLE else None,
-            assignee_id=r.assigned_to_id, assignee=r.username, version=r.version,
+            assignee_id=r.assigned_to_id, assignee=r.username, version=r.version, closed=r.closed_at is not None,
         )
         for r in found
     )

@@ -286,3 +286,26 @@ def test_an_admin_of_the_province_sees_every_regency_and_a_regencyless_moderator
     nobody = make_user("moderator.tanpa.wilayah", region=None)
     sign_in(client, nobody)
     assert tickets(client.get("/moderasi/")) == []
+
+
+def test_posts_need_the_csrf_token_in_the_form_or_the_htmx_header(app, client, moderator):
+    app.config["WTF_CSRF_ENABLED"] = True
+    case = case_in("diterima")
+    html = text_of(client.get("/moderasi/"))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    for path, data in [(f"/moderasi/{case.ticket}/ambil", {"penugas": ""}),
+                       (f"/moderasi/{case.ticket}/tindakan", {"aksi": "verifikasi", "versi": "1"}),
+                       (f"/moderasi/{case.ticket}/identitas", {}),
+                       (f"/moderasi/{case.ticket}/catatan", {"catatan": "x"})]:
+        assert client.post(path, data=data).status_code == 400, path
+    db.session.refresh(case)
+    assert (case.state, case.assigned_to_id) == ("diterima", None)
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.object_id == case.ticket)) is None
+    # htmx sends the token from <body hx-headers> as X-CSRFToken; a plain form sends the field.
+    header = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+    claimed = client.post(f"/moderasi/{case.ticket}/ambil", data={"penugas": ""},
+                          headers={**HX, "X-CSRFToken": header})
+    assert claimed.status_code == 200
+    done = client.post(f"/moderasi/{case.ticket}/tindakan",
+                       data={"aksi": "verifikasi", "versi": "1", "csrf_token": token})
+    assert done.status_code == 303
