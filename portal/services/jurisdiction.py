@@ -35,6 +35,12 @@ def case_scope(user: User) -> ColumnElement[bool]:
     area = area_code(user)
     if area is None:
         return true() if user.role == Role.ADMIN and user.active else Case.id.is_(None)
+    if not user.active:
+        return Case.id.is_(None)
+    # ``regency_code`` is the village code's first five characters; matching it (rather than
+    # the village code) lets the database use the (regency_code, state) index.
+    if area.count(".") == 1:
+        return Case.regency_code == area
     return Case.village_code.like(area + ".%")
 
 

@@ -24,6 +24,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, Case
 from portal.models.base import utcnow
 from portal.services.regions import RegionRow, bundled_rows, import_regions
+from tests.browser.axe_support import axe  # noqa: F401 - the axe fixture
 from tests.browser.test_home_browser import SCREENSHOTS, Tab, browser  # noqa: F401 - the browser fixture
 from tests.cek_support import GEGERKALONG, add_person
 from tests.laporan_support import REPORTER_NAME, SUBJECT_NAME, TARGET_NAME, TARGET_NIK
@@ -100,7 +101,7 @@ def _audits(app: Flask, action: str) -> int:
         return len(list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action))))
 
 
-def test_a_moderator_filters_opens_a_case_and_asks_for_information(browser, served):  # noqa: F811
+def test_a_moderator_filters_opens_a_case_and_asks_for_information(browser, served, axe):  # noqa: F811
     base, app, tickets = served
     tab = _sign_in(browser, base, 1280)
     page = tab.page
@@ -122,6 +123,7 @@ def test_a_moderator_filters_opens_a_case_and_asks_for_information(browser, serv
         assert "kecamatan=32.73.01" in page.url
         assert page.locator(".antrean-status a[aria-current]").inner_text().startswith("Diterima")
         shot(page, "moderasi-antrean-saring-1280")
+        axe.check(page, "queue, filtered")
         content = page.content()
         for secret in (SUBJECT_NAME, REPORTER_NAME, TARGET_NAME):
             assert secret not in content
@@ -143,6 +145,7 @@ def test_a_moderator_filters_opens_a_case_and_asks_for_information(browser, serv
         assert image.evaluate("img => img.naturalWidth") > 0
         assert _audits(app, "evidence_view") == 1
         shot(page, "moderasi-kasus-identitas-bukti-1280")
+        axe.check(page, "case with identity and evidence")
 
         page.locator("summary", has_text="Minta informasi ke pelapor").click()
         page.fill("#pesan-minta_info", "Mohon kirim foto Kartu Keluarga yang terbaru.")
@@ -157,7 +160,7 @@ def test_a_moderator_filters_opens_a_case_and_asks_for_information(browser, serv
         tab.context.close()
 
 
-def test_the_queue_and_a_case_on_a_phone(browser, served):  # noqa: F811
+def test_the_queue_and_a_case_on_a_phone(browser, served, axe):  # noqa: F811
     base, _app, tickets = served
     tab = _sign_in(browser, base, 360)
     page = tab.page
@@ -169,6 +172,7 @@ def test_the_queue_and_a_case_on_a_phone(browser, served):  # noqa: F811
         shot(page, "moderasi-kasus-360")
         page.locator("summary", has_text="Tolak").click()
         shot(page, "moderasi-kasus-tolak-360")
+        axe.check(page, "case on a phone")
         _fits(tab, 360)
     finally:
         tab.context.close()
