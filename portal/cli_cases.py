@@ -43,8 +43,23 @@ def sweep(dry_run: bool, now_text: str | None) -> None:
         click.echo(f"{len(tickets)} kasus akan ditandai kedaluwarsa (uji coba, tidak ada yang diubah).")
         db.session.rollback()
         return
+    lapsed, skipped = run_sweep(now)
+    click.echo(f"{lapsed} kasus ditandai kedaluwarsa.")
+    if skipped:
+        click.echo(f"{skipped} kasus dilewati karena baru saja diubah (oleh petugas atau sweep lain).")
+
+
+def run_sweep(now: datetime) -> tuple[int, int]:
+    """Lapse every overdue case, one transaction each; return (lapsed, skipped).
+
+    A case that changed after it was listed (a moderator acted, another sweep got there first)
+    is skipped: its transaction is rolled back and nothing is written twice.
+    """
+    candidates = sla.overdue(now)
+    # End the listing's transaction: each case is then changed in a short transaction of its own.
+    db.session.rollback()
     lapsed = skipped = 0
-    for case_id, version in sla.overdue(now):
+    for case_id, version in candidates:
         try:
             case = sla.lapse(case_id, version, now=now)
         except VersionConflict:
@@ -55,6 +70,4 @@ def sweep(dry_run: bool, now_text: str | None) -> None:
             continue
         db.session.commit()
         lapsed += 1
-    click.echo(f"{lapsed} kasus ditandai kedaluwarsa.")
-    if skipped:
-        click.echo(f"{skipped} kasus dilewati karena baru saja diubah (oleh petugas atau sweep lain).")
+    return lapsed, skipped

@@ -152,36 +152,42 @@ def transition(
     """
     target = State(to)
     current = State(case.state)
+    # Read now: after a failed flush the case's attributes cannot be loaded any more.
+    ticket = case.ticket
     if expected_version is not None and expected_version != case.version:
-        raise VersionConflict(case.ticket)
+        raise VersionConflict(ticket)
     if target not in TRANSITIONS[current]:
         raise InvalidTransition(f"{current.value} -> {target.value}")
     now = now or utcnow()
-    case.state = target.value
-    if target in DECIDED and case.decided_at is None:
-        case.decided_at = now
-    if target in FINAL:
-        case.closed_at = now
-    _keep_deadline_fair(case, current, target, now)
-    event = CaseEvent(
-        from_state=current.value,
-        to_state=target.value,
-        source=source,
-        actor_id=actor_id,
-        public_message=public_message,
-        internal_note=internal_note,
-        at=now,
-    )
-    case.events.append(event)
+    # No autoflush until the explicit flush below: loading ``case.events`` would otherwise send
+    # the UPDATE early, and a lost race (StaleDataError) would escape as an error instead of a
+    # VersionConflict.
+    with db.session.no_autoflush:
+        case.state = target.value
+        if target in DECIDED and case.decided_at is None:
+            case.decided_at = now
+        if target in FINAL:
+            case.closed_at = now
+        _keep_deadline_fair(case, current, target, now)
+        event = CaseEvent(
+            from_state=current.value,
+            to_state=target.value,
+            source=source,
+            actor_id=actor_id,
+            public_message=public_message,
+            internal_note=internal_note,
+            at=now,
+        )
+        case.events.append(event)
     try:
         db.session.flush()
     except StaleDataError:
-        raise VersionConflict(case.ticket) from None
+        raise VersionConflict(ticket) from None
     if target in DECIDED or target is State.KEDALUWARSA:
         # The public statistics count decisions and lapsed cases: a new revision of the edition
         # in service invalidates every cached public page at once (see page_cache).
         bump_current_revision()
-    logger.info("Case %s: %s -> %s (%s)", case.ticket, current.value, target.value, source)
+    logger.info("Case %s: %s -> %s (%s)", ticket, current.value, target.value, source)
     return event
 
 

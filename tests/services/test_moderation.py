@@ -223,3 +223,18 @@ def test_identity_and_evidence_are_refused_outside_the_area(moderator):
     assert moderation.read_evidence(moderator, case, 1) is None
     with pytest.raises(LookupError):
         moderation.perform(moderator, case, "verifikasi", version=case.version)
+
+
+def test_losing_the_race_at_the_update_is_a_conflict_not_an_error(moderator):
+    from sqlalchemy import update
+
+    case = case_in("diterima")
+    shown = case.version
+    # Another transaction changed the row after we loaded it; our timeline is not loaded yet,
+    # so appending the event loads it first (which must not flush the stale UPDATE early).
+    db.session.execute(update(Case).where(Case.id == case.id).values(version=Case.version + 1),
+                       execution_options={"synchronize_session": False})
+    db.session.expire(case, ["events"])
+    with pytest.raises(VersionConflict):
+        moderation.perform(moderator, case, "verifikasi", version=shown)
+    db.session.rollback()

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from flask import Flask
+from flask_migrate import upgrade
 from sqlalchemy import func, select, update
 
+from portal import create_app
+from portal.cli_cases import run_sweep
 from portal.extensions import db
 from portal.models import AuditEvent, Case, CaseEvent
 from portal.models.base import utcnow
-from portal.services import sla
+from portal.services import audit, sla
+from portal.services.regions import RegionRow, bundled_rows, import_regions
 from portal.services.workflow import LAPSABLE, SOURCE_SYSTEM, TRANSITIONS, State, VersionConflict
 from tests.moderasi_support import PATHS, case_in, file_usulan
 
-pytestmark = pytest.mark.usefixtures("regions")
+
+@pytest.fixture(autouse=True)
+def _bandung(request: pytest.FixtureRequest) -> None:
+    """Kota Bandung in the shared, rolled-back database (not for the test with a database of its own)."""
+    if "own_database" not in request.fixturenames:
+        request.getfixturevalue("regions")
 
 
 def _lapses() -> int:
@@ -136,3 +148,76 @@ def test_a_bad_now_is_a_usage_error(runner, app):
     result = _sweep(runner, "--now", "besok")
     assert result.exit_code == 2
     assert "ISO 8601" in result.output
+
+
+@pytest.fixture
+def own_database(database_url: str, tmp_path) -> Iterator[Flask]:
+    """An app on a database of its own, committed for real (two sweeps need two connections)."""
+    from tests.conftest import ENGINE
+    from tests.support import create_postgres_database, drop_postgres_database, make_config
+
+    name = None
+    if ENGINE == "postgresql":
+        url, name = create_postgres_database()
+    else:
+        url = f"sqlite:///{tmp_path / 'sweep.db'}"
+    app = create_app(make_config(url))
+    with app.app_context():
+        upgrade()
+        rows = [r for r in bundled_rows() if r.code in ("32", "32.73") or r.code.startswith("32.73.")]
+        import_regions([RegionRow(r.line, r.code, r.name) for r in rows])
+        db.session.commit()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if name:
+            drop_postgres_database(name)
+
+
+def test_two_sweeps_at_once_lapse_each_case_once(own_database, monkeypatch):
+    app = own_database
+    with app.app_context():
+        tickets = [case_in(state).ticket for state in ("diterima", "diverifikasi", "perlu_info") * 2]
+        db.session.remove()
+    later = utcnow() + timedelta(days=100)
+    # Both sweeps list the same cases before either changes one: the worst case for a race.
+    barrier = threading.Barrier(2, timeout=30)
+    original = sla.lapse
+    waited: set[int] = set()
+
+    def lapse_after_both_listed(case_id: int, version: int, *, now=None):
+        if threading.get_ident() not in waited:
+            waited.add(threading.get_ident())
+            barrier.wait()
+        return original(case_id, version, now=now)
+
+    monkeypatch.setattr(sla, "lapse", lapse_after_both_listed)
+    counts: list[tuple[int, int]] = []
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                counts.append(run_sweep(later))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(counts) == 2, "both sweeps finished without an error"
+    # Each sweep listed all six; together they lapsed each once and skipped each once.
+    assert tuple(map(sum, zip(*counts, strict=True))) == (len(tickets), len(tickets)), counts
+    with app.app_context():
+        assert _lapses() == len(tickets), "one event per case, never two"
+        audits = db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                   .where(AuditEvent.action == "case_transition"))
+        assert audits == len(tickets)
+        states = set(db.session.scalars(select(Case.state).where(Case.ticket.in_(tickets))))
+        assert states == {"kedaluwarsa"}
+        assert audit.verify().broken_id is None
+        db.session.remove()
