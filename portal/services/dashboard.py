@@ -21,7 +21,7 @@ from ..models import Case, Region, User
 from ..models.base import utcnow
 from .deadlines import OFFICE_TZ, is_working_day, office_date, working_days_left
 from .jurisdiction import case_scope
-from .workflow import State
+from .workflow import LAPSABLE, State
 
 #: States in which a case still waits for Dinas Sosial (its deadline runs).
 OPEN_STATES = (State.DITERIMA, State.DIVERIFIKASI, State.PERLU_INFO, State.MUSDES)
@@ -113,9 +113,12 @@ def build_dashboard(user: User, start: date | None = None, end: date | None = No
     names = dict(db.session.execute(select(Region.code, Region.name).where(Region.code.in_(list(districts))))
                  .all()) if districts else {}
 
-    open_deadlines = db.session.scalars(
-        select(Case.deadline_at).where(*where, Case.state.in_([s.value for s in OPEN_STATES]))).all()
-    left = [working_days_left(as_utc(deadline), now) for deadline in open_deadlines]
+    open_deadlines = db.session.execute(
+        select(Case.state, Case.deadline_at).where(*where, Case.state.in_([s.value for s in OPEN_STATES]))).all()
+    # As in the queue and the sweep: a case in Musdes has left the verification deadline behind
+    # (it cannot lapse), so only the states that can lapse count as overdue or due soon.
+    left = [working_days_left(as_utc(deadline), now) for state, deadline in open_deadlines
+            if State(state) in LAPSABLE]
     durations = db.session.execute(
         select(Case.created_at, Case.decided_at).where(*where, Case.decided_at.is_not(None))).all()
     working = [working_days_between(created, decided) for created, decided in durations]
@@ -130,7 +133,7 @@ def build_dashboard(user: User, start: date | None = None, end: date | None = No
         by_district=tuple(sorted(
             (Bar(code, names.get(code, code), n) for code, n in districts.items()), key=lambda b: (b.label, b.key)
         )),
-        open_cases=len(left),
+        open_cases=len(open_deadlines),
         overdue=sum(1 for days in left if days < 0),
         due_soon=sum(1 for days in left if 0 <= days <= DUE_SOON_DAYS),
         decided=len(durations),

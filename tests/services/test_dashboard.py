@@ -13,7 +13,7 @@ from portal.services.dashboard import (
     day_start,
     working_days_between,
 )
-from tests.musdes_support import at, file_sanggahan, file_usulan, person, recipient, seed_decided
+from tests.musdes_support import at, file_sanggahan, file_usulan, person, recipient, seed_decided, to_musdes
 from tests.staff_support import make_user
 
 pytestmark = pytest.mark.usefixtures("regions")
@@ -90,3 +90,12 @@ def test_other_jurisdictions_see_their_own(seeded):
     assert [(b.label, b.value) for b in board.by_district] == [("Ciwidey", 1)]
     nobody = make_user("moderator.tanpa.wilayah", region=None)
     assert build_dashboard(nobody, now=NOW).total == 0
+
+
+def test_a_case_in_musdes_is_open_but_never_overdue(moderator, seeded):
+    # As in the queue and the sweep: Musdes has taken the case past its verification deadline.
+    deliberated = to_musdes(file_usulan(person("WARGA MUSDES"), now=at("2026-10-01T03:00")), now=at("2026-10-02T03:00"))
+    deliberated.deadline_at = at("2026-11-02T16:59")
+    db.session.commit()
+    board = build_dashboard(moderator, reasons=REASONS, now=NOW)
+    assert (board.open_cases, board.overdue, board.due_soon) == (5, 1, 2)
