@@ -14,7 +14,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -34,13 +34,20 @@ def writes(view: F) -> F:
         g.portal_writes = True
         return view(*args, **kwargs)
 
+    # Read from the endpoint before the view runs: a staff page's transaction begins in the
+    # sign-in check (before_request), long before the view could set g.portal_writes. Other
+    # decorators that use functools.wraps carry the mark outwards.
+    wrapper.portal_writes = True  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
 
 
 def _wants_immediate() -> bool:
     if not has_request_context():
         return True  # CLI commands and background jobs write
-    return request.method not in _READ_ONLY_METHODS or bool(g.get("portal_writes"))
+    if request.method not in _READ_ONLY_METHODS or g.get("portal_writes"):
+        return True
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return bool(getattr(view, "portal_writes", False))
 
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -16,8 +16,9 @@ from flask_migrate import upgrade
 from sqlalchemy import event, func, insert, select, text
 
 from portal import create_app
+from portal.access import public
 from portal.database import writes
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.models import Edition
 from tests.support import make_config
 
@@ -70,6 +71,23 @@ def test_a_get_view_marked_as_writing_starts_immediate(sqlite_app, statements):
 
     with sqlite_app.test_request_context("/", method="GET"):
         view()
+    assert _begins(statements) == ["BEGIN IMMEDIATE"]
+
+
+def test_a_writing_staff_page_is_immediate_from_the_sign_in_check_on(sqlite_app, statements):
+    # The sign-in check reads the user before the view runs: the mark must already count then.
+    @writes
+    def view() -> str:
+        db.session.commit()
+        return "ok"
+
+    sqlite_app.add_url_rule("/_t/writes", "t_writes", public(limiter.exempt(view)))
+
+    @sqlite_app.before_request
+    def read_first() -> None:
+        db.session.execute(select(1))
+
+    assert sqlite_app.test_client().get("/_t/writes").status_code == 200
     assert _begins(statements) == ["BEGIN IMMEDIATE"]
 
 
