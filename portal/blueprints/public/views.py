@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, current_app, redirect, render_template, request, url_for
 
 from ... import LANGUAGE_COOKIE
 from ...page_cache import cached_response
 from ...services.editions import current_edition
+from ...services.workflow import REPLY_WINDOW_DAYS
 from ...web import is_local_path
 from . import bp
 
@@ -22,6 +23,17 @@ def home() -> Response:
 def privacy() -> Response:
     """Show the privacy notice required by UU PDP 27/2022."""
     return cached_response((), lambda: render_template("public/privacy.html", cacheable=True))
+
+
+@bp.get("/tentang")
+def about() -> Response:
+    """Answer the common questions in plain words: DTSEN, desil, usulan, sanggahan, deadlines."""
+    return cached_response((), lambda: render_template(
+        "public/tentang.html", edition=current_edition(), cacheable=True,
+        usulan_days=current_app.config["USULAN_DEADLINE_DAYS"],
+        sanggahan_days=current_app.config["SANGGAHAN_DEADLINE_DAYS"],
+        reply_days=REPLY_WINDOW_DAYS,
+    ))
 
 
 def _safe_next(target: str | None) -> str:
