@@ -12,7 +12,6 @@ CSRF on, the captcha's fixed test answer, and generous rate limits (a test opens
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,6 @@ from flask import Flask
 from flask_migrate import upgrade
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
@@ -32,6 +30,7 @@ from portal.services.submissions import Reporter, UsulanInput, submit_usulan
 from portal.services.workflow import SOURCE_STAFF, transition
 from tests.browser import axe_support
 from tests.browser.axe_support import axe, run_axe  # noqa: F401 - axe is a fixture
+from tests.browser.live import serve
 from tests.browser.test_home_browser import SCREENSHOTS, Tab, browser  # noqa: F401 - browser is a fixture
 from tests.support import make_config
 from tests.wilayah_support import SUKARASA, Person, people, seed_edition
@@ -97,16 +96,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with app.app_context():
         upgrade()
         public_id, ticket, code = _seed()
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Served(f"http://127.0.0.1:{server.server_port}", app, public_id, ticket, code)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
+    with serve(app) as base:
+        yield Served(base, app, public_id, ticket, code)
 
 
 def open_tab(browser: Any, served: Served, language: str, width: int = 1280, height: int = 900) -> Tab:  # noqa: F811

@@ -7,7 +7,6 @@ own served from a thread, with CSRF on and demo-like staff accounts (second fact
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 
@@ -16,13 +15,13 @@ import pytest
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
 from portal.models import Role, User
 from portal.services.passwords import hash_password
 from portal.services.regions import bundled_rows, import_regions
+from tests.browser.live import serve
 from tests.browser.test_home_browser import Tab, browser  # noqa: F401 - the browser fixture
 from tests.browser.test_submissions_browser import shot
 from tests.support import make_config
@@ -48,16 +47,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flas
             db.session.add(User(username=username, role=role, region_code=region,
                                 password_hash=hash_password(password)))
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
+    with serve(app) as base:
+        yield base, app
 
 
 def sign_in(tab: Tab, username: str, next_path: str = "/akun") -> None:

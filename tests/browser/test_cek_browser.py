@@ -7,7 +7,6 @@ served from a thread with CSRF on, and the captcha's fixed test answer. Screensh
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +14,6 @@ import pytest
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
@@ -23,6 +21,7 @@ from portal.models import Edition, Program, Recipient, RecipientProgram
 from portal.services.identity import keyed_hmac
 from portal.services.names import name_key
 from portal.services.regions import bundled_rows, import_regions
+from tests.browser.live import serve
 from tests.browser.test_home_browser import SCREENSHOTS, Tab, browser  # noqa: F401 - the browser fixture
 from tests.support import make_config
 
@@ -67,16 +66,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flas
     with app.app_context():
         upgrade()
         _seed()
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
+    with serve(app) as base:
+        yield base, app
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ at. Without Chromium the tests skip locally and fail under CI.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,13 +15,13 @@ from typing import Any
 import pytest
 from flask import render_template_string, request
 from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.access import public
 from portal.config import HTMX_VERSION
 from portal.extensions import db
 from portal.models import Edition
+from tests.browser.live import serve
 from tests.support import FORM_PAGE, make_config
 
 pytestmark = pytest.mark.browser
@@ -66,16 +65,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app.add_url_rule("/_t/echo", "t_echo", public(echo), methods=["POST"])
     app.add_url_rule("/_t/form", "t_form", public(lambda: render_template_string(FORM_PAGE)))
     # One thread: requests are served one at a time, like a single sync gunicorn worker.
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
+    with serve(app) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ go to ``test-artifacts/screenshots/moderasi-*.png`` at 1280 and 360 pixels wide.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -17,7 +16,6 @@ from flask import Flask
 from flask_migrate import upgrade
 from playwright.sync_api import expect
 from sqlalchemy import select, update
-from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
@@ -25,6 +23,7 @@ from portal.models import AuditEvent, Case
 from portal.models.base import utcnow
 from portal.services.regions import RegionRow, bundled_rows, import_regions
 from tests.browser.axe_support import axe  # noqa: F401 - the axe fixture
+from tests.browser.live import serve
 from tests.browser.test_home_browser import SCREENSHOTS, Tab, browser  # noqa: F401 - the browser fixture
 from tests.cek_support import GEGERKALONG, add_person
 from tests.laporan_support import REPORTER_NAME, SUBJECT_NAME, TARGET_NAME, TARGET_NIK
@@ -63,16 +62,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flas
     with app.app_context():
         upgrade()
         seeded = _seed()
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app, seeded
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
+    with serve(app) as base:
+        yield base, app, seeded
 
 
 def _sign_in(browser: Any, base: str, width: int) -> Tab:  # noqa: F811

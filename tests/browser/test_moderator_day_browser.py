@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +20,6 @@ from flask import Flask
 from flask_migrate import upgrade
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
@@ -29,6 +27,7 @@ from portal.models import AuditEvent, Case, Edition
 from portal.models.base import utcnow
 from portal.services.deadlines import office_date
 from portal.services.regions import bundled_rows, import_regions
+from tests.browser.live import serve
 from tests.browser.test_home_browser import SCREENSHOTS, Tab, browser  # noqa: F401 - the browser fixture
 from tests.laporan_support import jpeg, minimal_pdf
 from tests.staff_support import PASSWORD, make_user
@@ -54,16 +53,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flas
         db.session.add(Edition(code="2026-Q3", label="Triwulan III 2026", is_current=True))
         make_user()
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
+    with serve(app) as base:
+        yield base, app
 
 
 def shot(page: Any, name: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +17,6 @@ import pytest
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
@@ -26,6 +24,7 @@ from portal.models import Case, MusdesBatch, User
 from portal.models.base import utcnow
 from portal.services.deadlines import office_date
 from portal.services.regions import bundled_rows, import_regions
+from tests.browser.live import serve
 from tests.browser.test_home_browser import SCREENSHOTS, Tab, browser  # noqa: F401 - the browser fixture
 from tests.laporan_support import minimal_pdf
 from tests.musdes_support import GEGERKALONG, file_sanggahan, file_usulan, person, recipient, to_musdes
@@ -62,16 +61,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flas
     with app.app_context():
         upgrade()
         seeded = _seed()
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app, seeded
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
+    with serve(app) as base:
+        yield base, app, seeded
 
 
 def _signed_in_tab(browser: Any, served: Any, width: int) -> Tab:  # noqa: F811

@@ -8,7 +8,6 @@ served from a thread with CSRF on and the captcha's fixed test answer. Screensho
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +15,6 @@ import pytest
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
@@ -26,6 +24,7 @@ from portal.services.names import name_key
 from portal.services.regions import bundled_rows, import_regions
 from portal.services.submissions import Reporter, UsulanInput, submit_usulan
 from portal.services.workflow import SOURCE_STAFF, transition
+from tests.browser.live import serve
 from tests.browser.test_home_browser import SCREENSHOTS, Tab, browser  # noqa: F401 - the browser fixture
 from tests.laporan_support import jpeg, minimal_pdf
 from tests.support import make_config
@@ -102,16 +101,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Flas
     with app.app_context():
         upgrade()
         seeded = _seed()
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app, seeded
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
+    with serve(app) as base:
+        yield base, app, seeded
 
 
 def shot(page: Any, name: str) -> None:

@@ -5,18 +5,16 @@ Same set-up as test_home_browser.py. Screenshots go to ``test-artifacts/screensh
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask_migrate import upgrade
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from portal import create_app
-from portal.extensions import db
 from portal.services.regions import bundled_rows, import_regions
+from tests.browser.live import serve
 from tests.browser.test_home_browser import Tab, browser  # noqa: F401 - the browser fixture
 from tests.support import make_config
 from tests.wilayah_support import SUKARASA, Person, people, seed_edition
@@ -40,16 +38,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             + people(60, programs=("SEMBAKO",), rt="001", rw="003", start=10)
             + people(14, programs=("PKH", "PBI-JK"), rt="004", rw="002", start=100, stem="Ibu")
         )
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
+    with serve(app) as base:
+        yield base
 
 
 @pytest.fixture
