@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -97,7 +97,7 @@ def seed_demo(
     """Create the demo edition, recipients and staff accounts; flushes, never commits."""
     if recipients < 1:
         raise DemoSeedError("Jumlah penerima demo minimal 1.")
-    villages = _demo_villages(regencies or DEFAULT_REGENCIES)
+    villages = villages_of_regencies(regencies or DEFAULT_REGENCIES)
     edition = _demo_edition()
     existing = _count(edition)
     if existing[0] and not reset:
@@ -142,7 +142,7 @@ def seed_demo(
                           logins=_ensure_staff(reset=reset), cases=cases)
 
 
-def _demo_villages(regencies: Sequence[str]) -> list[str]:
+def villages_of_regencies(regencies: Sequence[str]) -> list[str]:
     """Return the active village codes under the regencies, or explain what to import first."""
     codes: list[str] = []
     for raw in regencies:
@@ -227,33 +227,47 @@ def generate_people(
     villages: Sequence[str], total: int, *, seed: int, hmac_key: str
 ) -> tuple[list[DemoPerson], int]:
     """Return exactly ``total`` people in households over the villages, and the household count."""
-    return _Generator(seed, hmac_key).people(villages, total)
+    people: list[DemoPerson] = []
+    households = 0
+    for household in iter_households(villages, total, seed=seed, hmac_key=hmac_key):
+        people.extend(household)
+        households += 1
+    return people, households
+
+
+def iter_households(
+    villages: Sequence[str], total: int, *, seed: int, hmac_key: str | None = None,
+    reference_date: date = REFERENCE_DATE,
+) -> Iterator[list[DemoPerson]]:
+    """Yield households (lists of people) until ``total`` people are made, one village after another.
+
+    Without ``hmac_key`` the rows carry no HMAC, name key or public id: the edition CSV
+    generator (``services.edition_csv``) writes the numbers themselves, a stream of any length.
+    """
+    return _Generator(seed, hmac_key, reference_date).households(villages, total)
 
 
 class _Generator:
     """Reproducible households: the same seed gives the same names and numbers."""
 
-    def __init__(self, seed: int, hmac_key: str) -> None:
+    def __init__(self, seed: int, hmac_key: str | None, reference_date: date = REFERENCE_DATE) -> None:
         self.rng = random.Random(seed)
         self.faker = Faker("id_ID")
         self.faker.seed_instance(seed)
         self.hmac_key = hmac_key
+        self.reference_date = reference_date
         self.numbers: set[str] = set()
         self.keys: dict[str, str] = {}
 
-    def people(self, villages: Sequence[str], total: int) -> tuple[list[DemoPerson], int]:
-        """Return the people of households filling each village's share of ``total``."""
-        people: list[DemoPerson] = []
-        households = 0
+    def households(self, villages: Sequence[str], total: int) -> Iterator[list[DemoPerson]]:
+        """Yield the households filling each village's share of ``total``."""
         for village, quota in zip(villages, self._allocate(total, len(villages)), strict=True):
             rts = [self.rng.randint(3, 10) for _ in range(self.rng.randint(3, 12))]
             while quota > 0:
                 size = min(quota, self.rng.choices(_HOUSEHOLD_SIZES, _HOUSEHOLD_WEIGHTS)[0])
                 rw = self.rng.randrange(len(rts))
-                people.extend(self._household(village, size, f"{rw + 1:03d}", f"{self.rng.randint(1, rts[rw]):03d}"))
-                households += 1
+                yield self._household(village, size, f"{rw + 1:03d}", f"{self.rng.randint(1, rts[rw]):03d}")
                 quota -= size
-        return people, households
 
     def _allocate(self, total: int, count: int) -> list[int]:
         """Split ``total`` over ``count`` villages of uneven size, each getting one if there are enough."""
@@ -275,9 +289,9 @@ class _Generator:
         district = village.replace(".", "")[:6]
         desil = rng.choices(_DESILS, _DESIL_WEIGHTS)[0]
         receives = frozenset(code for code, odds in program_odds(desil).items() if rng.random() < odds)
-        issued = REFERENCE_DATE - timedelta(days=rng.randint(0, 20 * 365))
+        issued = self.reference_date - timedelta(days=rng.randint(0, 20 * 365))
         kk = self._unique(f"{district}{issued:%d%m%y}")
-        kk_hmac = keyed_hmac(kk, self.hmac_key)
+        kk_hmac = keyed_hmac(kk, self.hmac_key) if self.hmac_key is not None else None
 
         head_male = rng.random() < (0.8 if size > 1 else 0.45)
         head_age = rng.randint(20, 80) if size == 1 else rng.randint(24, 80)
@@ -290,16 +304,17 @@ class _Generator:
 
         people = []
         for index, (male, age) in enumerate(members):
-            born = REFERENCE_DATE - timedelta(days=age * 365 + rng.randint(0, 364))
+            born = self.reference_date - timedelta(days=age * 365 + rng.randint(0, 364))
             day = born.day if male else born.day + 40
             nik = self._unique(f"{district}{day:02d}{born:%m%y}")
             name = self._name(male)
-            key = self.keys.get(name)
-            if key is None:
-                key = self.keys[name] = name_key(name)
-            row = {"public_id": new_public_id(), "village_code": village, "rt": rt, "rw": rw,
-                   "name": name, "name_key": key, "nik_hmac": keyed_hmac(nik, self.hmac_key),
-                   "kk_hmac": kk_hmac, "desil": desil}
+            row: dict[str, Any] = {"village_code": village, "rt": rt, "rw": rw, "name": name, "desil": desil}
+            if self.hmac_key is not None:
+                key = self.keys.get(name)
+                if key is None:
+                    key = self.keys[name] = name_key(name)
+                row.update(public_id=new_public_id(), name_key=key, nik_hmac=keyed_hmac(nik, self.hmac_key),
+                           kk_hmac=kk_hmac)
             people.append(DemoPerson(row, receives, nik, kk, male, age, head=index == 0))
         return people
 
