@@ -53,6 +53,8 @@ SETTINGS: dict[str, str] = {
     "CACHE_URI": "Cache of rendered public pages: simple:// (per process), redis://host:port/db, or null:// (off).",
     "CACHE_TIMEOUT": "Seconds a rendered public page stays cached (new cases reach the statistics within it).",
     "PUBLIC_MAX_AGE": "Seconds browsers and proxies may reuse a public list or statistics page (Cache-Control).",
+    "RETENTION_DAYS": "Days after a case closes before `retention purge` erases the personal data in it.",
+    "RETENTION_PURGE_EVIDENCE": "Whether `retention purge` also deletes the case's evidence files.",
 }
 
 #: Variables with the PORTAL_ prefix that belong to the tooling, not to the application.
@@ -111,6 +113,10 @@ class Config:
     CACHE_URI = "simple://"
     CACHE_TIMEOUT = 300
     PUBLIC_MAX_AGE = 300
+
+    # Retention (``retention purge``): personal data of closed cases is erased after this time.
+    RETENTION_DAYS = 365
+    RETENTION_PURGE_EVIDENCE = True
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -236,7 +242,7 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
     config["DATA_KEY_LIST"] = parse_data_keys(config.get("DATA_KEYS"))
     config["SQLALCHEMY_DATABASE_URI"] = database_uri(config.get("DATABASE_URL"), instance_path)
 
-    for name in ("REQUIRE_2FA", "SESSION_COOKIE_SECURE"):
+    for name in ("REQUIRE_2FA", "SESSION_COOKIE_SECURE", "RETENTION_PURGE_EVIDENCE"):
         config[name] = _as_bool(name, config.get(name))
     config["TRUSTED_PROXIES"] = _as_int("TRUSTED_PROXIES", config.get("TRUSTED_PROXIES"), 0, 5)
     config["PORT"] = _as_int("PORT", config.get("PORT"), 1, 65535)
@@ -262,6 +268,7 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
         config[name] = _as_int(name, config.get(name), 1, 1000)
     for name in ("USULAN_DEADLINE_DAYS", "SANGGAHAN_DEADLINE_DAYS"):
         config[name] = _as_int(name, config.get(name), 1, 250)
+    config["RETENTION_DAYS"] = _as_int("RETENTION_DAYS", config.get("RETENTION_DAYS"), 1, 3650)
 
     for name in ("CEK_RATE_LIMIT", "CEK_PAGE_RATE_LIMIT", "CAPTCHA_RATE_LIMIT_NEW",
                  "CAPTCHA_RATE_LIMIT_IMAGE", "CAPTCHA_RATE_LIMIT_AUDIO",
