@@ -116,6 +116,8 @@ class Case(db.Model):
         Index("ix_cases_subject", "subject_nik_hmac"),
         Index("ix_cases_regency_state", "regency_code", "state"),
         Index("ix_cases_village", "village_code"),
+        # Deleting a recipient (an edition imported again) sets the cases' recipient_id to NULL.
+        Index("ix_cases_recipient", "recipient_id"),
         Index("ix_cases_state_deadline", "state", "deadline_at"),
     )
 

@@ -105,7 +105,6 @@ class Recipient(db.Model):
         CheckConstraint("desil IS NULL OR (desil >= 1 AND desil <= 10)", name="desil_range"),
         Index("uq_recipients_edition_nik", "edition_id", "nik_hmac", unique=True),
         Index("uq_recipients_edition_public_id", "edition_id", "public_id", unique=True),
-        Index("ix_recipients_public_id", "public_id"),
         Index("ix_recipients_kk", "edition_id", "kk_hmac"),
         # Search by name inside one village, and the village list sorted by RW/RT.
         Index("ix_recipients_village_name", "edition_id", "village_code", "name_key"),
