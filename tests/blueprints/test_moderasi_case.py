@@ -335,3 +335,29 @@ def test_photos_are_served_with_their_own_type(client, moderator):
     db.session.commit()
     response = client.get(f"/moderasi/{case.ticket}/bukti/{case.evidence[0].id}")
     assert response.headers["Content-Type"] == case.evidence[0].media_type == "image/png"
+
+
+@pytest.mark.parametrize("kind", ["usulan", "sanggahan"])
+def test_a_case_purged_by_retention_still_opens_for_staff(client, moderator, kind):
+    from datetime import timedelta
+
+    from portal.models.base import utcnow
+    from portal.services.retention import purge
+
+    if kind == "usulan":
+        case = file_usulan(files=evidence_files())
+    else:
+        case = file_sanggahan(add_person(TARGET_NAME, TARGET_NIK, desil=2, receives=("PKH",)), files=evidence_files())
+    transition(case, State.DITOLAK, source=SOURCE_STAFF, public_message="Tidak memenuhi syarat.")
+    db.session.commit()
+    result = purge(now=utcnow() + timedelta(days=3650))
+    db.session.commit()
+    assert result.cases >= 1
+    page = client.get(f"/moderasi/{case.ticket}")
+    assert page.status_code == 200
+    shown = client.post(f"/moderasi/{case.ticket}/identitas", headers=HX)
+    assert shown.status_code == 200
+    # The reporter and what they wrote are gone; a sanggahan's target is still shown from the DTSEN
+    # record itself, which the case never held.
+    for secret in (REPORTER_NAME, SUBJECT_NAME, "Rumah cat hijau", "Jl. Melati"):
+        assert secret not in text_of(page) + text_of(shown)
