@@ -9,8 +9,12 @@ or a flashed message (those live in the session cookie).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response, abort, flash, make_response, redirect, render_template
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import or_, select
 
 from ... import auth
@@ -152,48 +156,52 @@ def _change(user_id: int, change: str) -> tuple[User, User] | Response:
     return admin, user
 
 
+def _apply(user_id: int, change: str, mutate: Callable[[User], None], message: LazyString) -> Response:
+    """Make an audited change to an account, then show the account with ``message`` (``%(nama)s``)."""
+    result = _change(user_id, change)
+    if isinstance(result, Response):
+        return result
+    _admin, user = result
+    mutate(user)
+    db.session.commit()
+    flash(str(message) % {"nama": user.username}, "info")
+    return redirect(f"/admin/pengguna/{user.id}", code=303)
+
+
+def _deactivated(user: User) -> None:
+    user.active = False
+    auth.end_other_sessions(user)
+
+
+def _reactivated(user: User) -> None:
+    user.active = True
+    _unlocked(user)
+
+
+def _unlocked(user: User) -> None:
+    user.failed_logins, user.locked_until = 0, None
+
+
 @bp.post("/pengguna/<int:user_id>/nonaktifkan")
 @admin_required
 def deactivate(user_id: int) -> Response:
     """Deactivate an account: it cannot sign in, and its sessions end now."""
-    result = _change(user_id, "deactivate")
-    if isinstance(result, Response):
-        return result
-    _admin, user = result
-    user.active = False
-    auth.end_other_sessions(user)
-    db.session.commit()
-    flash(_("Akun %(nama)s dinonaktifkan. Sesi yang sedang berjalan sudah diakhiri.", nama=user.username), "info")
-    return redirect(f"/admin/pengguna/{user.id}", code=303)
+    return _apply(user_id, "deactivate", _deactivated,
+                  _l("Akun %(nama)s dinonaktifkan. Sesi yang sedang berjalan sudah diakhiri."))
 
 
 @bp.post("/pengguna/<int:user_id>/aktifkan")
 @admin_required
 def reactivate(user_id: int) -> Response:
     """Let a deactivated account sign in again."""
-    result = _change(user_id, "reactivate")
-    if isinstance(result, Response):
-        return result
-    _admin, user = result
-    user.active = True
-    user.failed_logins, user.locked_until = 0, None
-    db.session.commit()
-    flash(_("Akun %(nama)s aktif kembali.", nama=user.username), "info")
-    return redirect(f"/admin/pengguna/{user.id}", code=303)
+    return _apply(user_id, "reactivate", _reactivated, _l("Akun %(nama)s aktif kembali."))
 
 
 @bp.post("/pengguna/<int:user_id>/buka-kunci")
 @admin_required
 def unlock(user_id: int) -> Response:
     """Lift a lockout after failed sign-ins (the user has confirmed it was them)."""
-    result = _change(user_id, "unlock")
-    if isinstance(result, Response):
-        return result
-    _admin, user = result
-    user.failed_logins, user.locked_until = 0, None
-    db.session.commit()
-    flash(_("Kunci akun %(nama)s sudah dibuka.", nama=user.username), "info")
-    return redirect(f"/admin/pengguna/{user.id}", code=303)
+    return _apply(user_id, "unlock", _unlocked, _l("Kunci akun %(nama)s sudah dibuka."))
 
 
 @bp.post("/pengguna/<int:user_id>/kata-sandi")

@@ -16,7 +16,7 @@ from ...services import accounts
 from ...services import audit as audit_service
 from . import bp, pending
 from .forms import CodeForm, DisableTotpForm, PasswordChangeForm
-from .views import enrolment_context, lock_message, login_limit
+from .views import confirm_enrolment, enrolment_context, lock_message, login_limit
 
 
 def _me() -> User:
@@ -110,14 +110,9 @@ def totp_enrol() -> Response:
     user = _me()
     if user.totp_secret is not None:
         return redirect("/akun", code=303)
-    form = CodeForm()
-    if not form.validate_on_submit():
-        return _enrol_page(user, form, 422)
-    secret = pending.setup_secret(user, accounts.new_totp_secret)
-    if not accounts.enable_totp(user, secret, form.kode.data):
-        form.kode.errors = [_("Kode tidak cocok. Pastikan akun sudah ditambahkan di aplikasi dan jam ponsel "
-                              "tepat, lalu masukkan kode yang sedang tampil.")]
-        return _enrol_page(user, form, 422)
+    refused = confirm_enrolment(user, _enrol_page)
+    if refused is not None:
+        return refused
     pending.drop_setup()
     db.session.commit()
     flash(_("Verifikasi dua langkah aktif. Mulai sekarang, setiap kali masuk Anda diminta kode dari aplikasi."),

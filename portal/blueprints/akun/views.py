@@ -8,6 +8,7 @@ password and an unknown username get the same answer. Only after every step does
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import Response, flash, make_response, redirect, render_template, request
@@ -208,16 +209,27 @@ def enrol() -> Response:
     waiting = pending.load(pending.ENROL)
     if waiting is None:
         return _expired()
-    user = waiting.user
+    refused = confirm_enrolment(waiting.user, _enrol_page)
+    if refused is not None:
+        return refused
+    return finish(waiting.user, waiting.next)
+
+
+def confirm_enrolment(user: User, page: Callable[[User, CodeForm, int], Response]) -> Response | None:
+    """Switch on the authenticator being set up if the posted code matches; else the form again (422).
+
+    Shared by the enrolment at sign-in (``/masuk/2fa``) and on the account page (``/akun/2fa``),
+    which differ only in the page they show and what follows.
+    """
     form = CodeForm()
     if not form.validate_on_submit():
-        return _enrol_page(user, form, 422)
+        return page(user, form, 422)
     secret = pending.setup_secret(user, accounts.new_totp_secret)
     if not accounts.enable_totp(user, secret, form.kode.data):
         form.kode.errors = [_("Kode tidak cocok. Pastikan akun sudah ditambahkan di aplikasi dan jam ponsel "
                               "tepat, lalu masukkan kode yang sedang tampil.")]
-        return _enrol_page(user, form, 422)
-    return finish(user, waiting.next)
+        return page(user, form, 422)
+    return None
 
 
 @bp.post("/keluar")
