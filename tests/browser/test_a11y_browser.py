@@ -287,6 +287,9 @@ def test_village_list_announces_the_filtered_count(tabs, served):
     tab.page.wait_for_url("**program=PKH**")
     expect(announcer).to_have_text("Menampilkan 1–1 dari 1 penerima.")
     assert tab.page.evaluate("(el) => el.isConnected", handle), "the live region is updated, not replaced"
+    # The form came back with the list: wait until htmx has settled it, or the next change is lost.
+    expect(tab.page.get_by_label("Program", exact=True)).to_have_value("PKH")
+    tab.page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
     tab.page.get_by_label("Program", exact=True).select_option("")
     expect(announcer).to_have_text("Menampilkan 1–50 dari 57 penerima.")
 
