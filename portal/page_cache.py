@@ -17,6 +17,8 @@ every ``PUBLISHED_TTL`` seconds per process (``published_state``); an import or 
 this process forgets it at once, one in another process (a CLI import, another worker) is seen
 within that second. Only on a miss does the view look the region up, validate the filters and
 render; what it answers then that is not a page (a redirect, a 400, a 404) is never stored.
+While the database does not answer, a process that has read the edition once keeps serving
+the pages cached for it (a miss then answers 503, see errors).
 
 Only pages without anything personal or per-visitor may come through here: no form, no CSRF
 token, no flashed message (``cacheable`` tells base.html to leave flashes for the next page).
@@ -29,12 +31,15 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 
 from flask import Flask, Response, current_app, has_app_context, make_response, request
 from flask_babel import get_locale
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from .compression import accepts_gzip, gzip_bytes
+from .errors import unavailable_cause
 from .extensions import cache, db
 from .models import Edition
 from .web import is_htmx
@@ -74,7 +79,17 @@ def published_state() -> tuple[int, int] | None:
     now = time.monotonic()
     if "value" in memo and now - memo["at"] < PUBLISHED_TTL:
         return memo["value"]
-    row = db.session.execute(select(Edition.id, Edition.revision).where(Edition.is_current.is_(True))).first()
+    try:
+        row = db.session.execute(select(Edition.id, Edition.revision).where(Edition.is_current.is_(True))).first()
+    except SQLAlchemyError as error:
+        if "value" not in memo or unavailable_cause(error) is None:
+            raise
+        # The database does not answer: pages cached for the last revision read are still
+        # right as far as anyone can tell, so hits keep being served; a miss answers 503.
+        with suppress(SQLAlchemyError):
+            db.session.rollback()
+        logger.warning("Database unavailable; serving cached public pages of the last revision read.")
+        return memo["value"]
     value = (row.id, row.revision) if row is not None else None
     memo.update(value=value, at=now)
     return value
