@@ -140,11 +140,13 @@ def test_a_staff_page_answers_503_not_500(client, outage, caplog):
     assert "Exception on /moderasi/" not in caplog.text
 
 
-def test_healthz_answers_503_while_down_and_200_when_back(client, outage):
+def test_healthz_answers_503_while_down_and_200_when_back(client, outage, caplog):
     outage.down()
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "error", "database": "error"}
+    assert response.headers["Retry-After"] == "30"
+    assert f"Health check: the database does not answer (OperationalError: {MARKER}: connection refused)" in caplog.text
     outage.up()
     assert client.get("/healthz").status_code == 200
 
