@@ -73,7 +73,11 @@ def qr_svg(url: str, label: str) -> str:
 
 
 def receipt(result: Submitted) -> Response:
-    """Render the receipt (or, for a repeated submission, the earlier ticket), already committed."""
+    """Render the receipt (or, for a repeated submission, the earlier ticket); the caller commits after.
+
+    The receipt code is shown once and stored only as a hash: rendering before the commit means
+    a failure on the way (the QR code, a template) leaves no case the citizen has no code for.
+    """
     case = result.case
     status_url = url_for("laporan.status_form", tiket=case.ticket, _external=True)
     html = render_template(

@@ -86,8 +86,10 @@ def sanggahan_submit() -> Response:
         return _page(form, target, status=422)
     except NoCurrentEdition:  # the edition changed between the look-up and now
         return _not_found()
+    # Rendered first, committed last: one transaction, and nothing saved unless the receipt exists.
+    response = receipt(result)
     db.session.commit()
-    return receipt(result)
+    return response
 
 
 def _not_found() -> Response:

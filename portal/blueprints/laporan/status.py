@@ -62,12 +62,15 @@ def status_reply() -> Response:
             status=409,
             notice=_("Laporan ini tidak sedang menunggu informasi dari Anda, jadi jawaban tidak disimpan."),
         )
-    db.session.commit()
-    return _render_case(
+    # Rendered first, committed last: a failure while rendering leaves the reply unsaved, so
+    # sending it again works (it would otherwise be refused as no longer awaited).
+    response = _render_case(
         case,
         code=form.kode.data,
         notice=_("Terima kasih. Informasi tambahan Anda sudah diterima dan laporan kembali diverifikasi."),
     )
+    db.session.commit()
+    return response
 
 
 def _not_matched(form: StatusForm) -> Response:

@@ -111,8 +111,10 @@ def usulan_submit() -> Response:
         return _page(form, chosen, status=422)
     except NoCurrentEdition:
         return _closed()
+    # Rendered first, committed last: one transaction, and nothing saved unless the receipt exists.
+    response = receipt(result)
     db.session.commit()
-    return receipt(result)
+    return response
 
 
 def _closed() -> Response:
