@@ -47,8 +47,11 @@ def _enforce() -> Response | None:
         # htmx follows HX-Redirect with a full page load, so the sign-in page replaces the app.
         response = Response(status=401)
         response.headers["HX-Redirect"] = login_url
-        return response
-    return redirect(login_url, code=303)
+    else:
+        response = redirect(login_url, code=303)
+    # The two answers differ by HX-Request alone: no cache may hand one to the other.
+    response.vary.add("HX-Request")
+    return response
 
 
 def _no_store(response: Response) -> Response:

@@ -136,7 +136,7 @@ def _assign(user: User, case: Case, assignee: User | None, *, success: str) -> R
     if is_htmx():
         return _row(user, case, notice, 200)
     flash(notice, "info")
-    return redirect(_back(case), code=303)
+    return vary(redirect(_back(case), code=303))
 
 
 def _assign_refused(case: Case, message: str, status: int) -> Response:
@@ -144,7 +144,7 @@ def _assign_refused(case: Case, message: str, status: int) -> Response:
     if is_htmx():
         return _row(user, case, message, status)
     flash(message, "error")
-    return redirect(_back(case), code=303)
+    return vary(redirect(_back(case), code=303))
 
 
 def _row(user: User, case: Case, notice: str, status: int) -> Response:
@@ -153,4 +153,4 @@ def _row(user: User, case: Case, notice: str, status: int) -> Response:
         abort(404)
     html = render_template("moderasi/_baris.html", row=row, notice=notice, next_url=request.form.get("next"),
                            **labels())
-    return make_response(html, status)
+    return vary(make_response(html, status))
