@@ -79,8 +79,9 @@ def config_overrides() -> dict[str, Any]:
 def _assert_friendly_503(response: Any, *, fragment: bool = False) -> str:
     html = text_of(response)
     assert response.status_code == 503
-    # At least our 30 s; Flask-Limiter raises it to its window's reset on rate-limited routes.
-    assert int(response.headers["Retry-After"]) >= 30
+    # 30 s, or more on rate-limited routes, where Flask-Limiter rewrites it as its window's reset
+    # counted from its own clock (so 29.x seconds may come out as 29).
+    assert int(response.headers["Retry-After"]) >= 29
     assert response.headers["Cache-Control"] == "no-store"
     assert "HX-Request" in response.headers["Vary"]
     assert TITLE in html
