@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from flask import Flask
@@ -12,11 +12,19 @@ from portal.extensions import db
 from portal.services.regions import RegionRow, bundled_rows, import_regions
 from tests.support import make_config
 
+#: The settings data written here must share with the servers that read it.
+SHARED_KEYS = ("SECRET_KEY", "HMAC_KEY", "DATA_KEYS")
+
 
 @contextmanager
-def portal_app(database_url: str) -> Iterator[Flask]:
-    """An app on ``database_url`` with its context pushed, for reading and writing test data."""
-    app = create_app(make_config(database_url))
+def portal_app(database_url: str, env: Mapping[str, str] | None = None) -> Iterator[Flask]:
+    """An app on ``database_url`` with its context pushed, for reading and writing test data.
+
+    Give the servers' ``env`` (``portal_environment``) when the data holds encrypted fields or
+    keyed HMACs, so the servers can read them.
+    """
+    keys = {name: env[f"PORTAL_{name}"] for name in SHARED_KEYS} if env is not None else {}
+    app = create_app(make_config(database_url, **keys))
     with app.app_context():
         try:
             yield app
