@@ -11,12 +11,11 @@ from flask import Flask, has_request_context, request
 from flask_babel import format_date, get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import HTMX_SRI, Config, ConfigError, unknown_environment_settings, validate
+from .config import HTMX_SRI, INSTANCE_CONFIG, ConfigError, load_settings, validate
 from .extensions import babel, cache, csrf, db, limiter, migrate
 
-__all__ = ["ConfigError", "create_app"]
+__all__ = ["INSTANCE_CONFIG", "ConfigError", "create_app"]
 
-INSTANCE_CONFIG = "portal.cfg"
 LANGUAGE_COOKIE = "bahasa"
 
 
@@ -34,15 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ``config`` is the test seam; when it is given the instance file is not read.
     """
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_object(Config)
-    if config is None:
-        app.config.from_pyfile(INSTANCE_CONFIG, silent=True)
-    unknown = unknown_environment_settings(os.environ)
-    if unknown:
-        raise ConfigError(f"Unknown settings in the environment: {', '.join(unknown)}.")
-    app.config.from_prefixed_env("PORTAL")
-    if config is not None:
-        app.config.update(config)
+    load_settings(app.config, config)
     validate(app.config, app.instance_path)
 
     _configure_logging(app)

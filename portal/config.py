@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cryptography.fernet import Fernet
+from flask import Config as FlaskConfig
 from limits import parse_many
 
 
@@ -29,6 +30,7 @@ SETTINGS: dict[str, str] = {
     "DATA_KEYS": "Fernet keys for personal data at rest, comma-separated, newest first.",
     "HMAC_KEY": "Key for the keyed HMAC of NIK and KK numbers (at least 32 characters).",
     "RATELIMIT_STORAGE_URI": "Rate-limit storage: memory:// (one process) or redis://host:port/db.",
+    "RATELIMIT_KEY_PREFIX": "Prefix of the rate-limit keys, so deployments sharing one Redis count apart.",
     "HTMX_URL": "Where the browser loads htmx from: the pinned CDN URL or a self-hosted copy.",
     "REQUIRE_2FA": "Staff must use a TOTP second factor (true in production).",
     "SESSION_COOKIE_SECURE": "Send the session cookie over HTTPS only (true in production).",
@@ -65,6 +67,15 @@ TOOLING_VARIABLES = frozenset({
     "PORTAL_TEST_ENGINE",
 })
 
+#: The instance file (Python syntax, names without the prefix), in the app's instance folder.
+INSTANCE_CONFIG = "portal.cfg"
+
+#: Seconds a Redis connection may take to connect or to answer one command. Redis answers in
+#: well under a millisecond, so this only bounds how long a request waits on a Redis that is
+#: down or cut off before the portal carries on without it (rate limits: in-memory fallback;
+#: page cache: render).
+REDIS_TIMEOUT = 0.25
+
 HTMX_VERSION = "2.0.11"
 HTMX_CDN_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
 #: Subresource Integrity hash of htmx.min.js 2.0.11; a self-hosted copy must be the same file.
@@ -82,6 +93,7 @@ class Config:
     DATA_KEYS: str | None = None
     HMAC_KEY: str | None = None
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_KEY_PREFIX = ""
     HTMX_URL = HTMX_CDN_URL
     REQUIRE_2FA = True
     SESSION_COOKIE_SECURE = True
@@ -132,6 +144,13 @@ class Config:
     LANGUAGES = ("id", "en")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "fixed-window"
+    # Redis down: each worker counts the same limits in its own memory until Redis answers again
+    # (re-checked with a backoff of 1 to 32 seconds), so a limit of L allows at most L per worker
+    # process instead of L in all, and never a 500. The controls that must not loosen (captcha,
+    # per-account lockout) are in the database. Swallowing errors is the last resort behind the
+    # fallback: any other limiter failure lets the request through, logged (docs/scaling.md).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
 
 
 def _as_bool(name: str, value: Any) -> bool:
@@ -213,6 +232,70 @@ def unknown_environment_settings(environ: Mapping[str, str]) -> list[str]:
     )
 
 
+def load_settings(config: FlaskConfig, overrides: Mapping[str, Any] | None = None) -> None:
+    """Merge the settings into ``config``: defaults, the instance file, ``PORTAL_*``, then ``overrides``.
+
+    ``config`` is an app's instance-relative configuration. ``overrides`` is the test seam; when it
+    is given the instance file is not read. Nothing is checked yet: ``validate`` does that.
+    """
+    config.from_object(Config)
+    if overrides is None:
+        config.from_pyfile(INSTANCE_CONFIG, silent=True)
+    unknown = unknown_environment_settings(os.environ)
+    if unknown:
+        raise ConfigError(f"Unknown settings in the environment: {', '.join(unknown)}.")
+    config.from_prefixed_env("PORTAL")
+    if overrides is not None:
+        config.update(overrides)
+
+
+def server_settings() -> FlaskConfig:
+    """Return the checked settings as ``create_app`` reads them, without building the app.
+
+    For the gunicorn master (gunicorn.conf.py), which checks them before starting any worker.
+    """
+    from flask import Flask
+
+    # The same import name as create_app's, so the same instance folder and instance file.
+    shell = Flask("portal", instance_relative_config=True)
+    load_settings(shell.config)
+    validate(shell.config, shell.instance_path)
+    return shell.config
+
+
+def check_workers(config: Mapping[str, Any], workers: int) -> None:
+    """Refuse in-memory rate-limit storage when several worker processes would each count apart.
+
+    ``memory://`` keeps the counts in the process: with N gunicorn workers a limit of L would let
+    through up to N × L requests, and nothing would show it.
+    """
+    if workers > 1 and str(config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+        raise ConfigError(
+            f"The portal will not start {workers} worker processes with PORTAL_RATELIMIT_STORAGE_URI="
+            "memory://: each worker would keep its own rate-limit counts, so every limit would let "
+            f"through up to {workers} times as many requests. Set PORTAL_RATELIMIT_STORAGE_URI to a "
+            "Redis server that all workers share (redis://host:6379/0), or run one worker with "
+            "threads (gunicorn --workers 1 --threads 4, as `make run` does)."
+        )
+
+
+def redis_client_options() -> dict[str, Any]:
+    """Return the redis-py options for the portal's Redis connections (rate limits, page cache).
+
+    Short timeouts, and a single immediate retry (which reconnects a pooled connection that
+    a Redis restart broke) instead of redis-py's default ten retries with backoff, so a Redis
+    that is down costs a request a fraction of a second, not seconds.
+    """
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return {
+        "socket_connect_timeout": REDIS_TIMEOUT,
+        "socket_timeout": REDIS_TIMEOUT,
+        "retry": Retry(NoBackoff(), 1),
+    }
+
+
 def _configure_cache(config: dict[str, Any]) -> None:
     """Turn ``CACHE_URI`` into Flask-Caching settings."""
     uri = str(config.get("CACHE_URI") or "").strip()
@@ -228,6 +311,7 @@ def _configure_cache(config: dict[str, Any]) -> None:
     elif uri.startswith(("redis://", "rediss://")):
         config["CACHE_TYPE"] = "RedisCache"
         config["CACHE_REDIS_URL"] = uri
+        config["CACHE_OPTIONS"] = redis_client_options()
     else:
         raise ConfigError("PORTAL_CACHE_URI must be simple://, null:// or redis://host:port/db.")
     config["CACHE_URI"] = uri
@@ -251,6 +335,12 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
     if not storage.startswith(("memory://", "redis://", "rediss://")):
         raise ConfigError("PORTAL_RATELIMIT_STORAGE_URI must be memory:// or redis://host:port/db.")
     config["RATELIMIT_STORAGE_URI"] = storage
+    if storage.startswith(("redis://", "rediss://")):
+        config["RATELIMIT_STORAGE_OPTIONS"] = redis_client_options()
+    prefix = str(config.get("RATELIMIT_KEY_PREFIX") or "")
+    if len(prefix) > 64 or not all(c.isascii() and (c.isalnum() or c in "-_.:") for c in prefix):
+        raise ConfigError("PORTAL_RATELIMIT_KEY_PREFIX may hold up to 64 letters, digits and - _ . : only.")
+    config["RATELIMIT_KEY_PREFIX"] = prefix
 
     _configure_cache(config)
 
