@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
@@ -48,6 +49,7 @@ logger = logging.getLogger(__name__)
 
 _BUILD_KEY = "portal_build"
 _PUBLISHED_KEY = "portal_published"
+_HEALTH_KEY = "portal_cache_health"
 #: Seconds a process trusts its last reading of the edition in service and its revision.
 PUBLISHED_TTL = 1.0
 
@@ -71,6 +73,7 @@ def init_app(app: Flask) -> None:
     """Compute the build id once at start-up."""
     app.extensions[_BUILD_KEY] = compute_build_id(app)
     app.extensions[_PUBLISHED_KEY] = {}
+    app.extensions[_HEALTH_KEY] = _CacheHealth()
 
 
 def published_state() -> tuple[int, int] | None:
@@ -159,19 +162,68 @@ def cached_response(
     return response.make_conditional(request)
 
 
+class _CacheHealth:
+    """Whether this process's page cache answered lately, so an outage logs once and costs nothing.
+
+    A cache that is down (Redis restarting, cut off) must not take the public pages with it:
+    pages are rendered without it. After a failure the cache is left alone for
+    ``CACHE_RETRY_SECONDS``, so requests do not each wait on it; the first failure logs an
+    error, the first success after it says so, nothing in between.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._down = False
+        self._retry_at = 0.0
+
+    def usable(self) -> bool:
+        return not self._down or time.monotonic() >= self._retry_at
+
+    def failed(self, error: Exception) -> None:
+        with self._lock:
+            first = not self._down
+            self._down, self._retry_at = True, time.monotonic() + CACHE_RETRY_SECONDS
+        if first:
+            # The class and first line only: enough to see Redis is down, no stack per request.
+            detail = (str(error).strip().splitlines() or [""])[0][:200]
+            logger.error("Page cache unavailable (PORTAL_CACHE_URI does not answer: %s: %s); pages are "
+                         "rendered without it until it answers again.", type(error).__name__, detail)
+
+    def answered(self) -> None:
+        if self._down:
+            with self._lock:
+                was_down, self._down = self._down, False
+            if was_down:
+                logger.warning("Page cache answers again.")
+
+
+#: Seconds a process leaves the page cache alone after it failed, before trying it again.
+CACHE_RETRY_SECONDS = 5.0
+
+
+def _health() -> _CacheHealth:
+    return current_app.extensions[_HEALTH_KEY]
+
+
 def _get(key: str) -> tuple[bytes, str, bytes] | None:
-    # A cache that is down (Redis restarting) must not take the public pages with it.
+    health = _health()
+    if not health.usable():
+        return None
     try:
         entry = cache.get(key)
-    except Exception:  # noqa: BLE001 - any backend error means a miss
-        logger.exception("Page cache unavailable; rendering without it.")
+    except Exception as error:  # noqa: BLE001 - any backend error means a miss
+        health.failed(error)
         return None
+    health.answered()
     # Anything else (an entry of an older format, say) is a miss.
     return entry if isinstance(entry, tuple) and len(entry) == 3 else None
 
 
 def _set(key: str, entry: tuple[bytes, str, bytes]) -> None:
+    health = _health()
+    if not health.usable():
+        return
     try:
         cache.set(key, entry)
-    except Exception:  # noqa: BLE001 - a failed store only costs the next request a render
-        logger.exception("Page cache unavailable; the page was not stored.")
+    except Exception as error:  # noqa: BLE001 - a failed store only costs the next request a render
+        health.failed(error)

@@ -59,6 +59,36 @@ def test_a_failing_cache_does_not_break_the_pages(app: Flask, client: FlaskClien
     assert "Page cache unavailable" in caplog.text
 
 
+def test_a_cache_outage_is_logged_once_and_not_waited_on(app: Flask, client: FlaskClient, regions: list[str],
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    seed_edition(people(8))
+    calls: list[str] = []
+    working_get, working_set = cache.get, cache.set
+
+    def down(key, *args, **kwargs):
+        calls.append(key)
+        raise ConnectionError("cache is down")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    for _ in range(5):
+        assert client.get(f"/wilayah/{SUKARASA}").status_code == 200
+    # One error line for the outage, not one per request; and after the first failure the
+    # cache is left alone for a while instead of being waited on by every request.
+    assert caplog.text.count("Page cache unavailable") == 1
+    assert "cache is down" in caplog.text
+    assert len(calls) == 1
+
+    monkeypatch.setattr(cache, "get", working_get)
+    monkeypatch.setattr(cache, "set", working_set)
+    app.extensions["portal_cache_health"]._retry_at = 0.0  # the retry pause is over
+    assert client.get(f"/wilayah/{SUKARASA}").status_code == 200
+    assert caplog.text.count("Page cache answers again") == 1
+    assert client.get(f"/wilayah/{SUKARASA}").status_code == 200
+    assert caplog.text.count("Page cache unavailable") == 1
+
+
 def test_stats_rebuild_command(app: Flask, runner: FlaskCliRunner, regions: list[str]) -> None:
     result = runner.invoke(args=["portal", "stats", "rebuild"])
     assert result.exit_code == 2
