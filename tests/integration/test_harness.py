@@ -10,9 +10,11 @@ from sqlalchemy.engine import make_url
 from tests.integration.processes import gunicorn, portal_environment, relay
 
 
-def test_gunicorn_serves_healthz_from_postgresql(pg_database, tmp_path):
+def test_gunicorn_serves_healthz_from_postgresql(pg_database, shared_redis_url, key_prefix, tmp_path):
+    # Two workers need shared rate-limit storage: gunicorn.conf.py refuses memory:// for them.
+    env = portal_environment(pg_database, RATELIMIT_STORAGE_URI=shared_redis_url, RATELIMIT_KEY_PREFIX=key_prefix)
     with (
-        gunicorn(portal_environment(pg_database), tmp_path / "gunicorn.log", workers=2) as server,
+        gunicorn(env, tmp_path / "gunicorn.log", workers=2) as server,
         urllib.request.urlopen(server.url + "/healthz") as response,  # noqa: S310 - loopback
     ):
         assert json.load(response) == {"status": "ok", "database": "ok", "edition": None}
