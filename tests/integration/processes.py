@@ -153,8 +153,20 @@ class Redis:
 
     def stop(self) -> None:
         if self.process is not None:
+            self.resume()  # a frozen server would not act on SIGTERM
             stop(self.process)
             self.process = None
+
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): connections are accepted but never answered, as when a
+        Redis host hangs or the network drops packets; ``resume()`` thaws it."""
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.process is not None:
+            with suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGCONT)
 
     def start(self) -> None:
         """Start (again) on the same port, empty."""
