@@ -317,6 +317,23 @@ def _configure_cache(config: dict[str, Any]) -> None:
     config["CACHE_URI"] = uri
 
 
+#: Seconds to wait for a PostgreSQL connection. A database behind a network that drops packets
+#: (rather than refusing) would otherwise hold each request for the TCP timeout, about two
+#: minutes, before the friendly 503; the URL's own ``?connect_timeout=`` wins.
+PG_CONNECT_TIMEOUT = 5
+
+
+def _engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """SQLAlchemy engine options: the defaults, plus a connect timeout on PostgreSQL."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql") and "connect_timeout=" not in uri:
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT)
+        options["connect_args"] = connect_args
+    return options
+
+
 def validate(config: dict[str, Any], instance_path: str) -> None:
     """Check and normalise the merged configuration in place; raise ``ConfigError``."""
     testing = _as_bool("TESTING", config.get("TESTING", False))
@@ -325,6 +342,7 @@ def validate(config: dict[str, Any], instance_path: str) -> None:
     config["HMAC_KEY"] = _check_secret("HMAC_KEY", config.get("HMAC_KEY"))
     config["DATA_KEY_LIST"] = parse_data_keys(config.get("DATA_KEYS"))
     config["SQLALCHEMY_DATABASE_URI"] = database_uri(config.get("DATABASE_URL"), instance_path)
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(config)
 
     for name in ("REQUIRE_2FA", "SESSION_COOKIE_SECURE", "RETENTION_PURGE_EVIDENCE"):
         config[name] = _as_bool(name, config.get(name))

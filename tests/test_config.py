@@ -122,3 +122,18 @@ def test_a_malformed_rate_limit_is_refused(config):
     config["CEK_RATE_LIMIT"] = "banyak sekali"
     with pytest.raises(ConfigError, match="PORTAL_CEK_RATE_LIMIT is not a valid rate limit"):
         create_app(config)
+
+
+def test_postgresql_connections_give_up_after_a_few_seconds(config):
+    config["DATABASE_URL"] = "postgresql://portal@127.0.0.1:5432/portal"
+    options = create_app(config).config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["connect_args"] == {"connect_timeout": 5}
+    assert options["hide_parameters"] is True
+    assert options["pool_pre_ping"] is True
+
+
+def test_the_urls_own_connect_timeout_wins_and_sqlite_gets_none(config):
+    config["DATABASE_URL"] = "postgresql://portal@127.0.0.1:5432/portal?connect_timeout=2"
+    assert "connect_args" not in create_app(config).config["SQLALCHEMY_ENGINE_OPTIONS"]
+    config["DATABASE_URL"] = "sqlite:///:memory:"
+    assert "connect_args" not in create_app(config).config["SQLALCHEMY_ENGINE_OPTIONS"]

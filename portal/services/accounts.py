@@ -190,7 +190,9 @@ def record_success(user: User) -> None:
 
 def _unknown_key(username: str) -> str:
     digest = hashlib.sha256(username.encode("utf-8")).hexdigest()[:32]
-    return f"portal-login-unknown/{digest}"
+    # The limiter's own key prefix, so deployments sharing one Redis keep their counters apart.
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+    return f"{prefix}portal-login-unknown/{digest}"
 
 
 def _unknown_locked(username: str) -> datetime | None:

@@ -488,3 +488,15 @@ def test_user_rows_are_what_the_forms_left(client):
     login(client)
     user = db.session.scalar(select(User).where(User.username == "moderator.uji"))
     assert (user.failed_logins, user.locked_until) == (0, None)
+
+
+@pytest.mark.parametrize("config_overrides", [{"RATELIMIT_KEY_PREFIX": "deployment-a"}])
+def test_the_unknown_username_lock_keeps_to_the_deployments_key_prefix(app, client):
+    from portal.extensions import limiter
+
+    for n in range(5):
+        login(client, "tidak.ada", f"salah-salah-salah-{n}")
+    # Flask-Limiter's memory storage keeps its counters in a dict keyed by the full key.
+    keys = [key for key in limiter.storage.storage if "portal-login-unknown/" in key]
+    assert keys
+    assert all(key.startswith("deployment-a") for key in keys)
