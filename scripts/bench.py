@@ -11,12 +11,20 @@ the testing hook, ``PORTAL_TESTING`` with ``PORTAL_CAPTCHA_TEST_ANSWER``), an us
 moderation queue. Every measurement is repeated and the median reported, rounds interleaved so
 that a noisy neighbour hits every endpoint alike. The table goes to stdout and to the output file.
 
-Rate limits stay on (their cost is part of every figure) but are set far above the load.
+Rate limits stay on (their cost is part of every figure) but are set far above the load. They
+are counted in memory per worker, or with ``PORTAL_BENCH_REDIS_URL=redis://…`` in that Redis
+(as a deployment with several workers must), under a key prefix of their own.
 Nothing here touches the operator's database or instance folder.
 
     python scripts/bench.py                      # 10,000 and 1,000,000 recipients, 3 × 10 s each
     python scripts/bench.py --quick              # 10,000 recipients, 1 × 3 s: does it all work?
     python scripts/bench.py --recipients 200000 --duration 5 --repeat 5 --output /tmp/b.md
+    python scripts/bench.py --only nik,nama --recipients 10000 --output /tmp/b.md   # some endpoints
+
+The demo data keeps a constant density whatever the size: about ``--density`` recipients a
+village (default 250; a real village has some hundreds), spread over as many regencies as that
+takes. So a larger size means more villages, as in the real data, not fuller ones, and the
+per-village pages compare like with like across sizes.
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,22 +62,29 @@ LIMIT_SETTINGS = (
 #: Public pages whose compressed weight is checked against the 30 KB budget (DESIGN.md section 9).
 WEIGHT_BUDGET = 30 * 1024
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
+#: The benchmark's own settings, read once: the portal refuses PORTAL_* variables it does not
+#: know, so they are taken out of the environment before the app is created in this process.
+BENCH_DATABASE_URL = os.environ.pop("PORTAL_BENCH_DATABASE_URL", None)
+BENCH_REDIS_URL = os.environ.pop("PORTAL_BENCH_REDIS_URL", None)
 
 
 @dataclass
 class Result:
-    """One wrk run."""
+    """One wrk run, and the machine's 1-minute load average when it started."""
 
     rps: float
     p50_ms: float
     p99_ms: float
     errors: int
+    load: float = 0.0
 
 
 @dataclass
 class Endpoint:
     """What to measure: a GET path, or a POST whose bodies ``bodies`` prepares before each run."""
 
+    #: Short name for ``--only``.
+    key: str
     name: str
     path: str
     cold: bool = False
@@ -98,9 +113,12 @@ def bench_env(database_url: str) -> dict[str, str]:
         "PORTAL_CAPTCHA_TEST_ANSWER": ANSWER,
         "PORTAL_SESSION_COOKIE_SECURE": "false",
         "PORTAL_LOG_LEVEL": "WARNING",
-        "PORTAL_RATELIMIT_STORAGE_URI": "memory://",
+        "PORTAL_RATELIMIT_STORAGE_URI": BENCH_REDIS_URL or "memory://",
         "PYTHONPATH": str(ROOT),
     })
+    if BENCH_REDIS_URL:
+        # Counts apart from anything else that uses the same Redis.
+        env["PORTAL_RATELIMIT_KEY_PREFIX"] = f"bench-{secrets.token_hex(4)}"
     env.update({f"PORTAL_{name}": HIGH_LIMIT for name in LIMIT_SETTINGS})
     return env
 
@@ -108,7 +126,7 @@ def bench_env(database_url: str) -> dict[str, str]:
 @contextmanager
 def database(size: int, workdir: Path) -> Iterator[str]:
     """Yield a URL of an empty database for one data size; drop it afterwards."""
-    server = os.environ.get("PORTAL_BENCH_DATABASE_URL")
+    server = BENCH_DATABASE_URL
     if not server:
         yield f"sqlite:///{workdir / f'bench-{size}.db'}"
         return
@@ -147,6 +165,8 @@ class Targets:
     name: str
     nik: str
     staff_cookie: str
+    #: People in ``village`` (the busiest), for the report.
+    village_size: int = 0
 
 
 _APPS: dict[str, object] = {}
@@ -163,12 +183,49 @@ def bench_app(env: dict[str, str]):
     return _APPS[url]
 
 
-def pick_targets(env: dict[str, str]) -> Targets:
-    """Pick the busiest demo village, add one person with a known NIK, sign a moderator session."""
+def choose_regencies(env: dict[str, str], size: int, density: int) -> list[str]:
+    """Return regencies whose villages hold ``size`` recipients at about ``density`` a village.
+
+    Taken in code order from 32.73 (Kota Bandung, the demo's own) onwards, skipping any that
+    would overshoot the village count needed by more than a tenth; if even the smallest
+    overshoots, that smallest one alone.
+    """
     from sqlalchemy import func, select
 
     from portal.extensions import db
-    from portal.models import Program, Recipient, RecipientProgram, User
+    from portal.models import Region, RegionLevel
+
+    app = bench_app(env)
+    with app.app_context():
+        regency = func.substr(Region.code, 1, 5)
+        counts = dict(db.session.execute(
+            select(regency, func.count()).where(Region.level == RegionLevel.VILLAGE, Region.active.is_(True))
+            .group_by(regency)
+        ).all())
+    wanted = max(1, round(size / density))
+    order = sorted(counts)
+    start = next((i for i, code in enumerate(order) if code >= "32.73"), 0)
+    chosen: list[str] = []
+    total = 0
+    for code in order[start:] + order[:start]:
+        if total >= wanted * 0.9:
+            break
+        if total + counts[code] <= wanted * 1.1:
+            chosen.append(code)
+            total += counts[code]
+    return chosen or [min(counts, key=lambda code: (counts[code], code))]
+
+
+def pick_targets(env: dict[str, str]) -> Targets:
+    """Pick the busiest demo village, add one person with a known NIK, sign a moderator session.
+
+    The moderator's jurisdiction becomes the regency holding most demo cases (they are filed
+    in the first seeded villages, wherever the chosen regencies put those).
+    """
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.models import Case, Program, Recipient, RecipientProgram, User
     from portal.services.editions import current_edition
     from portal.services.identity import keyed_hmac
     from portal.services.names import name_key
@@ -195,16 +252,27 @@ def pick_targets(env: dict[str, str]) -> Targets:
                 db.session.add(RecipientProgram(recipient_id=person.id, program_id=program.id, receives=True,
                                                 period="TRIWULAN III 2026"))
             db.session.commit()
+        village_size = db.session.scalar(
+            select(func.count()).select_from(Recipient)
+            .where(Recipient.edition_id == edition.id, Recipient.village_code == village)
+        )
         moderator = db.session.scalar(select(User).where(User.role == "moderator").order_by(User.id).limit(1))
+        case_regency = db.session.scalar(
+            select(Case.regency_code).group_by(Case.regency_code).order_by(func.count().desc()).limit(1)
+        )
+        if case_regency and moderator.region_code != case_regency:
+            moderator.region_code = case_regency  # a throwaway database: the queue must hold the cases
+            db.session.commit()
         with app.test_request_context():
             serializer = app.session_interface.get_signing_serializer(app)
             token = serializer.dumps({"staff_id": moderator.id, "staff_epoch": moderator.session_epoch,
                                       "staff_seen": int(time.time()) + 24 * 3600})
         cookie = f"{app.config['SESSION_COOKIE_NAME']}={token}"
-    return Targets(village=village, regency=village[:5], name=name, nik=nik, staff_cookie=cookie)
+    return Targets(village=village, regency=village[:5], name=name, nik=nik, staff_cookie=cookie,
+                   village_size=village_size)
 
 
-def challenges(env: dict[str, str], count: int) -> list[str]:
+def challenges(env: dict[str, str], count: int, ttl: timedelta | None = None) -> list[str]:
     """Issue ``count`` live captcha challenges straight into the database; return their ids."""
     from portal.extensions import db
     from portal.models import CaptchaChallenge
@@ -213,7 +281,7 @@ def challenges(env: dict[str, str], count: int) -> list[str]:
 
     app = bench_app(env)
     with app.app_context():
-        expires = utcnow() + TTL
+        expires = utcnow() + (ttl or TTL)
         ids = [secrets.token_urlsafe(16) for _ in range(count)]
         db.session.execute(CaptchaChallenge.__table__.insert(),
                            [{"id": i, "answer": ANSWER, "expires_at": expires} for i in ids])
@@ -251,6 +319,9 @@ def gunicorn(env: dict[str, str], port: int, workers: int, *, cache: str) -> Ite
     """Serve the bench app on 127.0.0.1:port as in production; stop it afterwards."""
     cmd = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
            "--pythonpath", str(HERE), "--log-level", "warning", "bench_app:app"]
+    if env["PORTAL_RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        # Limits far above the load, counted per worker: see scripts/bench/gunicorn_bench.conf.py.
+        cmd[3:3] = ["--config", str(HERE / "gunicorn_bench.conf.py")]
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**env, "PORTAL_CACHE_URI": cache})  # noqa: S603 - our own argv
     try:
         for _ in range(150):
@@ -332,19 +403,25 @@ def endpoints(targets: Targets, env: dict[str, str], port: int) -> list[Endpoint
         return bodies
 
     return [
-        Endpoint("bare route (ceiling)", "/_bare"),
-        Endpoint("home /", "/"),
-        Endpoint("region cascade /wilayah/<kab>/opsi", f"/wilayah/{targets.regency}/opsi", hx=True),
-        Endpoint("village list, warm cache", f"/wilayah/{village}"),
-        Endpoint("village list, cold (no page cache)", f"/wilayah/{village}", cold=True),
-        Endpoint("village list, PKH filter, warm", f"/wilayah/{village}?program=PKH"),
-        Endpoint("statistics /statistik", "/statistik"),
-        Endpoint("search by NIK (POST, captcha, htmx)", "/cek/nik", hx=True, bodies=nik_bodies,
+        Endpoint("bare", "bare route (ceiling)", "/_bare"),
+        Endpoint("home", "home /", "/"),
+        Endpoint("cascade", "region cascade /wilayah/<kab>/opsi", f"/wilayah/{targets.regency}/opsi", hx=True),
+        Endpoint("village", "village list, warm cache", f"/wilayah/{village}"),
+        Endpoint("village-cold", "village list, cold (no page cache)", f"/wilayah/{village}", cold=True),
+        Endpoint("village-pkh", "village list, PKH filter, warm", f"/wilayah/{village}?program=PKH"),
+        Endpoint("stats", "statistics /statistik", "/statistik"),
+        Endpoint("nik", "search by NIK (POST, captcha, htmx)", "/cek/nik", hx=True, bodies=nik_bodies,
                  cookie=cek_cookie),
-        Endpoint("search by name (POST, captcha, htmx)", "/cek/nama", hx=True, bodies=name_bodies,
+        Endpoint("nama", "search by name (POST, captcha, htmx)", "/cek/nama", hx=True, bodies=name_bodies,
                  cookie=cek_cookie),
-        Endpoint("usulan POST (captcha, no upload)", "/usulan/baru", bodies=usulan_bodies, cookie=usl_cookie),
-        Endpoint("moderation queue /moderasi/", "/moderasi/", cookie=targets.staff_cookie),
+        Endpoint("nik-nojs", "search by NIK (POST, captcha, full page)", "/cek/nik", bodies=nik_bodies,
+                 cookie=cek_cookie),
+        # The image a search's answer makes the browser fetch next (looking does not spend it).
+        Endpoint("captcha-png", "captcha image /captcha/<id>.png",
+                 f"/captcha/{challenges(env, 1, ttl=timedelta(days=1))[0]}.png"),
+        Endpoint("usulan", "usulan POST (captcha, no upload)", "/usulan/baru", bodies=usulan_bodies,
+                 cookie=usl_cookie),
+        Endpoint("moderasi", "moderation queue /moderasi/", "/moderasi/", cookie=targets.staff_cookie),
     ]
 
 
@@ -363,8 +440,11 @@ def measure(endpoint: Endpoint, args: argparse.Namespace, env: dict[str, str], c
             bodies_file.write_text("\n".join(endpoint.bodies(count)) + "\n")
             wrk_env["BENCH_BODIES"] = str(bodies_file)
             script = HERE / "post.lua"
-        return wrk(f"http://127.0.0.1:{port}{endpoint.path}", duration=args.duration,
-                   connections=args.connections, threads=args.threads, script=script, env=wrk_env)
+        load = os.getloadavg()[0]
+        result = wrk(f"http://127.0.0.1:{port}{endpoint.path}", duration=args.duration,
+                     connections=args.connections, threads=args.threads, script=script, env=wrk_env)
+        result.load = load
+        return result
     finally:
         bodies_file.unlink(missing_ok=True)
 
@@ -432,7 +512,30 @@ def machine() -> list[str]:
     ]
 
 
-def report(args: argparse.Namespace, runs: list[tuple[int, str, float, list[Endpoint], list]]) -> str:
+@dataclass
+class Run:
+    """Everything measured at one data size."""
+
+    size: int
+    engine: str
+    seed_seconds: float
+    regencies: list[str]
+    targets: Targets
+    endpoints: list[Endpoint]
+    weights: list[tuple[str, int, int]]
+
+
+def ratio(ep: Endpoint, ceiling: Endpoint) -> float:
+    """Return the median over rounds of the endpoint's req/s over the ceiling's in the same round."""
+    return statistics.median(r.rps / c.rps for r, c in zip(ep.results, ceiling.results, strict=False))
+
+
+def limits_where() -> str:
+    """Say where the rate limits were counted, without the URL (it may hold a password)."""
+    return "in Redis" if BENCH_REDIS_URL else "in memory per worker"
+
+
+def report(args: argparse.Namespace, runs: list[Run]) -> str:
     """Return the Markdown report of every data size."""
     lines = [
         "# Benchmarks",
@@ -443,45 +546,52 @@ def report(args: argparse.Namespace, runs: list[tuple[int, str, float, list[Endp
         *machine(),
         f"- gunicorn: {args.workers} sync workers on 127.0.0.1; wrk: {args.threads} threads, "
         f"{args.connections} connections, {args.duration} s a run, {args.repeat} runs per endpoint "
-        "(rounds interleaved), median reported.",
+        "(rounds interleaved), median reported; the ratio is the median of each round's ratio to the "
+        "bare route measured in the same round; load is the 1-minute load average as each run started.",
         "- Page cache: simple:// (per worker); the cold row is a second gunicorn with null://. Rate limits "
-        f"on, in memory, at {HIGH_LIMIT}. Captcha answers through the testing hook; each POST "
+        f"on, {limits_where()}, at {HIGH_LIMIT}. Captcha answers through the testing hook; each POST "
         "consumes a fresh challenge and issues the next one, as a real search does.",
         "",
     ]
-    for size, engine, seed_seconds, eps, weights in runs:
-        ceiling = statistics.median(r.rps for r in eps[0].results)
+    for run_ in runs:
+        eps, ceiling = run_.endpoints, run_.endpoints[0]
         lines += [
-            f"## {size:,} recipients on {engine}".replace(",", "."),
+            f"## {run_.size:,} recipients on {run_.engine}".replace(",", "."),
             "",
-            f"Seeded in {seed_seconds:.0f} s (`portal demo seed --recipients {size}`).",
+            f"Seeded in {run_.seed_seconds:.0f} s (`portal demo seed --recipients {run_.size}` over "
+            f"{len(run_.regencies)} regencies, about {args.density} people a village; the measured village "
+            f"holds {run_.targets.village_size}).",
             "",
-            "| endpoint | req/s | ratio to ceiling | p50 ms | p99 ms | failed |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| endpoint | req/s | ratio to ceiling | p50 ms | p99 ms | failed | load |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for ep in eps:
             if not ep.results:
-                lines.append(f"| {ep.name} | – | – | – | – | not measured: {ep.skipped} |")
+                why = f"not measured: {ep.skipped}" if ep.skipped else "not measured"
+                lines.append(f"| {ep.name} | – | – | – | – | {why} | – |")
                 continue
             rps = statistics.median(r.rps for r in ep.results)
             p50 = statistics.median(r.p50_ms for r in ep.results)
             p99 = statistics.median(r.p99_ms for r in ep.results)
             errors = sum(r.errors for r in ep.results)
-            lines.append(f"| {ep.name} | {rps:.0f} | {rps / ceiling:.2f} | {p50:.1f} | {p99:.1f} | {errors} |")
-        lines += ["", "Page weight of public pages (full page, without htmx):", "",
-                  "| page | bytes | gzip bytes | under 30 KB |", "|---|---:|---:|---|"]
-        for path, raw, compressed in weights:
-            lines.append(f"| {path} | {raw} | {compressed} | {'yes' if compressed < WEIGHT_BUDGET else 'NO'} |")
+            load = statistics.median(r.load for r in ep.results)
+            lines.append(f"| {ep.name} | {rps:.0f} | {ratio(ep, ceiling):.2f} | {p50:.1f} | {p99:.1f} | "
+                         f"{errors} | {load:.1f} |")
+        if run_.weights:
+            lines += ["", "Page weight of public pages (full page, without htmx):", "",
+                      "| page | bytes | gzip bytes | under 30 KB |", "|---|---:|---:|---|"]
+            for path, raw, compressed in run_.weights:
+                lines.append(f"| {path} | {raw} | {compressed} | {'yes' if compressed < WEIGHT_BUDGET else 'NO'} |")
         lines.append("")
     if len(runs) > 1:
         first, last = runs[0], runs[-1]
-        lines += [f"## Cost against data size: {first[0]:,} → {last[0]:,} recipients".replace(",", "."), "",
-                  "| endpoint | req/s small | req/s large | slowdown |", "|---|---:|---:|---:|"]
-        for small, large in zip(first[3], last[3], strict=True):
+        lines += [f"## Cost against data size: {first.size:,} → {last.size:,} recipients".replace(",", "."), "",
+                  "Ratios to the ceiling of each size's own run (absolute req/s move with the machine's load).", "",
+                  "| endpoint | ratio small | ratio large | slowdown |", "|---|---:|---:|---:|"]
+        for small, large in zip(first.endpoints, last.endpoints, strict=True):
             if small.results and large.results:
-                a = statistics.median(r.rps for r in small.results)
-                b = statistics.median(r.rps for r in large.results)
-                lines.append(f"| {small.name} | {a:.0f} | {b:.0f} | {a / b:.2f}× |")
+                a, b = ratio(small, first.endpoints[0]), ratio(large, last.endpoints[0])
+                lines.append(f"| {small.name} | {a:.2f} | {b:.2f} | {a / b:.2f}× |")
         lines.append("")
     return "\n".join(lines)
 
@@ -490,23 +600,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--recipients", default=None,
                         help="comma-separated data sizes (default 10000,1000000; --quick: 10000)")
+    parser.add_argument("--density", type=int, default=250,
+                        help="recipients a village on average: larger sizes seed more regencies (default 250)")
     parser.add_argument("--duration", type=int, default=None, help="seconds per run (default 10; --quick 3)")
     parser.add_argument("--repeat", type=int, default=None, help="runs per endpoint (default 3; --quick 1)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (README: 2–4 per core)")
     parser.add_argument("--port", type=int, default=8090, help="port of the server; the cold one uses +1")
+    parser.add_argument("--only", default=None,
+                        help="comma-separated endpoint keys to measure (the bare route always is): "
+                             "home, cascade, village, village-cold, village-pkh, stats, nik, nama, nik-nojs, "
+                             "captcha-png, usulan, moderasi")
     parser.add_argument("--quick", action="store_true", help="a short run that proves everything works")
     parser.add_argument("--output", type=Path, default=None,
-                        help="write the Markdown report here (default docs/benchmarks.md; --quick: none)")
+                        help="write the Markdown report here (default docs/benchmarks.md; --quick and --only: none)")
     args = parser.parse_args()
     sizes = [int(s) for s in (args.recipients or ("10000" if args.quick else "10000,1000000")).split(",")]
     args.duration = args.duration or (3 if args.quick else 10)
     args.repeat = args.repeat or (1 if args.quick else 3)
-    output = args.output or (None if args.quick else ROOT / "docs" / "benchmarks.md")
+    only = {key.strip() for key in args.only.split(",")} | {"bare"} if args.only else None
+    output = args.output or (None if args.quick or only else ROOT / "docs" / "benchmarks.md")
     if not Path(WRK).exists():
         raise SystemExit("bench: wrk is missing (Debian: apt-get install wrk)")
-    engine = "PostgreSQL" if os.environ.get("PORTAL_BENCH_DATABASE_URL") else "SQLite"
+    engine = "PostgreSQL" if BENCH_DATABASE_URL else "SQLite"
 
     runs = []
     with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
@@ -515,11 +632,20 @@ def main() -> None:
                 env = bench_env(url)
                 print(f"== {size:,} recipients on {engine}: seeding…".replace(",", "."), flush=True)
                 seconds = run([*FLASK, "portal", "setup"], env)
-                seconds += run([*FLASK, "portal", "demo", "seed", "--recipients", str(size)], env)
+                regencies = choose_regencies(env, size, args.density)
+                where = [arg for code in regencies for arg in ("--wilayah", code)]
+                seconds += run([*FLASK, "portal", "demo", "seed", "--recipients", str(size), *where], env)
                 targets = pick_targets(env)
+                print(f"   {len(regencies)} regencies; the measured village holds {targets.village_size} people",
+                      flush=True)
                 with gunicorn(env, args.port, args.workers, cache="simple://"), \
                         gunicorn(env, args.port + 1, args.workers, cache="null://"):
                     eps = endpoints(targets, env, args.port)
+                    if only is not None:
+                        unknown = only - {ep.key for ep in eps}
+                        if unknown:
+                            raise SystemExit(f"bench: unknown endpoint keys: {', '.join(sorted(unknown))}")
+                        eps = [ep for ep in eps if ep.key in only]
                     for ep in eps:
                         check(ep, args, env)
                     ceiling = 0.0
@@ -532,9 +658,10 @@ def main() -> None:
                             if ep is eps[0]:
                                 ceiling = statistics.median(r.rps for r in ep.results)
                             print(f"   [{round_no + 1}/{args.repeat}] {ep.name}: {result.rps:.0f} req/s, "
-                                  f"p99 {result.p99_ms:.1f} ms, failed {result.errors}", flush=True)
-                    weights = page_weights(args.port, targets)
-                runs.append((size, engine, seconds, eps, weights))
+                                  f"p99 {result.p99_ms:.1f} ms, failed {result.errors}, load {result.load:.1f}",
+                                  flush=True)
+                    weights = page_weights(args.port, targets) if only is None else []
+                runs.append(Run(size, engine, seconds, regencies, targets, eps, weights))
     text = report(args, runs)
     print(text)
     if output is not None:
