@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from flask_migrate import upgrade
 from PIL import Image
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from portal import ConfigError, create_app
 from portal.extensions import db
@@ -44,6 +44,11 @@ def _exists(challenge_id: str) -> bool:
     # A fresh query, not session.get(): the identity map could hold a deleted row.
     query = select(func.count()).select_from(CaptchaChallenge).where(CaptchaChallenge.id == challenge_id)
     return db.session.scalar(query) == 1
+
+
+def _expire(challenge_id: str) -> None:
+    db.session.execute(update(CaptchaChallenge).where(CaptchaChallenge.id == challenge_id)
+                       .values(expires_at=utcnow() - timedelta(seconds=1)))
 
 
 def _wrong(answer: str) -> str:
@@ -109,14 +114,35 @@ def test_issue_stores_a_random_answer_and_a_five_minute_expiry(app):
     assert first.answer not in repr(first)
 
 
-def test_issue_purges_expired_challenges_only(app):
+def _stale_and_live() -> None:
     old = CaptchaChallenge(id="kedaluwarsa", answer="ACEK", expires_at=utcnow() - timedelta(seconds=1))
     live = CaptchaChallenge(id="masih-berlaku", answer="ACEK", expires_at=utcnow() + timedelta(minutes=1))
     db.session.add_all([old, live])
     db.session.flush()
+
+
+def test_issue_purges_expired_challenges_only(app, monkeypatch):
+    monkeypatch.setattr(captcha, "PURGE_EVERY", 1)  # every issue purges
+    _stale_and_live()
     issue_challenge()
     assert not _exists("kedaluwarsa")
     assert _exists("masih-berlaku")
+
+
+def test_purging_is_spread_over_issues(app, monkeypatch):
+    # One issue in PURGE_EVERY purges, at random: most issues are a single INSERT, and a
+    # backlog still goes (at most PURGE_BATCH rows a purge, far more than issues add).
+    monkeypatch.setattr(captcha, "PURGE_EVERY", 3)
+    draws = iter([1, 2, 0])
+    monkeypatch.setattr(captcha.secrets, "randbelow", lambda n: next(draws) if n == 3 else 0)
+    _stale_and_live()
+    issue_challenge()
+    issue_challenge()
+    assert _exists("kedaluwarsa")
+    issue_challenge()
+    assert not _exists("kedaluwarsa")
+    assert _exists("masih-berlaku")
+    assert captcha.PURGE_BATCH >= 10 * captcha.PURGE_EVERY
 
 
 # --- verifying --------------------------------------------------------------------------------
@@ -139,8 +165,7 @@ def test_wrong_answer_fails_and_spends_the_challenge(app):
 
 def test_expired_challenge_fails_and_is_removed(app):
     challenge = issue_challenge()
-    challenge.expires_at = utcnow() - timedelta(seconds=1)
-    db.session.flush()
+    _expire(challenge.id)
     assert verify_challenge(challenge.id, challenge.answer) is False
     assert not _exists(challenge.id)
 
@@ -173,8 +198,7 @@ def test_test_answer_solves_any_live_challenge_when_testing(app):
     assert not _exists(challenge.id)
     assert verify_challenge(challenge.id, "UJI1") is False  # still single-use
     expired = issue_challenge()
-    expired.expires_at = utcnow() - timedelta(seconds=1)
-    db.session.flush()
+    _expire(expired.id)
     assert verify_challenge(expired.id, "UJI1") is False
     real = issue_challenge()
     assert verify_challenge(real.id, real.answer) is True  # the real answer still works

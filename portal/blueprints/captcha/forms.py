@@ -23,7 +23,9 @@ class CaptchaForm(FlaskForm):
     shown again. ``captcha_ok`` is None until the check ran, then whether it passed.
     """
 
-    captcha_id = HiddenField()
+    # An explicit (empty) label: without one WTForms translates a label made from the name,
+    # and that loads WTForms' message catalogue from disk, on every request that builds the form.
+    captcha_id = HiddenField(label="")
     captcha_jawaban = StringField(
         label=_l("Ketik 4 karakter pada gambar"),
         # No autofill, no auto-correction of a random code; capitals on phone keyboards.
