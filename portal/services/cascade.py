@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..models import Region, RegionLevel
@@ -52,14 +52,20 @@ def find_region(raw_code: str) -> Region | None:
     return region if region is not None and region.active else None
 
 
+_ACTIVE = select(Region.code, Region.name).where(Region.active.is_(True))
+# Built once (building a statement costs more than SQLite answering it); the name search's
+# answer lists a district's villages on every search.
+_PROVINCES = _ACTIVE.where(Region.level == RegionLevel.PROVINCE).order_by(Region.name, Region.code)
+_CHILDREN = _ACTIVE.where(Region.parent_code == bindparam("parent")).order_by(Region.name, Region.code)
+
+
 def children(parent_code: str | None) -> list[RegionOption]:
     """Return the active children of a region (the provinces for None), sorted by name."""
-    query = select(Region.code, Region.name).where(Region.active.is_(True))
-    if parent_code is None:
-        query = query.where(Region.level == RegionLevel.PROVINCE)
-    else:
-        query = query.where(Region.parent_code == parent_code)
-    return [RegionOption(code, name) for code, name in db.session.execute(query.order_by(Region.name, Region.code))]
+    connection = db.session.connection()
+    rows = connection.execute(_PROVINCES) if parent_code is None else connection.execute(
+        _CHILDREN, {"parent": parent_code}
+    )
+    return [RegionOption(code, name) for code, name in rows]
 
 
 def chain_of(code: str | None) -> list[str]:

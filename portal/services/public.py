@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..extensions import db
 from ..models import Program, Region
@@ -76,13 +76,16 @@ class _ProgramInfo:
 Statuses = Mapping[int, tuple[bool, str | None]]
 
 
+# Built once: building a statement costs more than SQLite answering it (docs/benchmarks.md).
+_PROGRAMS = select(Program.id, Program.code, Program.name, Program.sort_order, Program.active).order_by(
+    Program.sort_order, Program.name
+)
+_REGIONS = select(Region.code, Region.level, Region.name).where(Region.code.in_(bindparam("codes", expanding=True)))
+
+
 def load_programs() -> list[_ProgramInfo]:
     """Return every program, in display order."""
-    rows = db.session.execute(
-        select(Program.id, Program.code, Program.name, Program.sort_order, Program.active)
-        .order_by(Program.sort_order, Program.name)
-    )
-    return [_ProgramInfo(*row) for row in rows]
+    return [_ProgramInfo(*row) for row in db.session.connection().execute(_PROGRAMS)]
 
 
 def program_statuses(programs: Iterable[_ProgramInfo], statuses: Statuses) -> tuple[ProgramStatus, ...]:
@@ -100,11 +103,13 @@ def place_of(village_code: str) -> Place | None:
     if len(parts) != 4:
         return None
     codes = [".".join(parts[:depth]) for depth in range(1, 5)]
-    regions = {r.code: r for r in db.session.scalars(select(Region).where(Region.code.in_(codes)))}
+    regions = {r.code: r for r in db.session.connection().execute(_REGIONS, {"codes": codes})}
     if len(regions) != 4:
         return None
     province, regency, district, village = (regions[code] for code in codes)
-    return Place(village.code, village.name, village.kind, district.name, district.kind, regency.name,
+    # Region.kind reads code, level and name only: the rule applies to these rows as they are.
+    kind = Region.kind.fget
+    return Place(village.code, village.name, kind(village), district.name, kind(district), regency.name,
                  province.name)
 
 

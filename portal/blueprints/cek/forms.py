@@ -7,10 +7,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Field, StringField
 from wtforms.validators import StopValidation, ValidationError
 
-from ...models import RegionLevel
-from ...services.cascade import find_region
 from ...services.names import MAX_KEY_LENGTH, is_searchable_name
 from ...services.nik import check_nik
+from ...services.search import active_village
 from ..captcha.forms import CaptchaForm
 
 #: Longest input accepted in the NIK field: 16 digits with spaces or dots between the groups.
@@ -50,8 +49,7 @@ class NameForm(CaptchaForm):
 
     def validate_desa(self, field: Field) -> None:
         """Require an active village of the region list."""
-        region = find_region(field.data or "")
-        if region is None or region.level != RegionLevel.VILLAGE:
+        if active_village(field.data) is None:
             raise ValidationError(_("Pilih desa atau kelurahan. Pilih dulu provinsi, kabupaten/kota dan kecamatan."))
 
     def validate_nama(self, field: Field) -> None:
