@@ -5,7 +5,8 @@ writes later under a deferred ``BEGIN`` fails at once with "database is locked" 
 worker writes meanwhile, whatever the busy timeout; the prototype measured ~60 % failures at
 32 connections (shared/research/performance.md). So any transaction that may write starts
 with ``BEGIN IMMEDIATE``: requests with an unsafe method, CLI commands, and GET views marked
-with ``@writes``. Read-only requests keep deferred transactions so readers never queue.
+with ``@writes``. Read-only requests keep deferred transactions so readers never queue, and so
+does the rest of a request once it calls ``reads_only()`` after committing its writes.
 """
 
 from __future__ import annotations
@@ -41,9 +42,22 @@ def writes(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def reads_only() -> None:
+    """Begin this request's further transactions deferred: its writes are committed, it only reads.
+
+    For a view that writes first and then reads and renders (a search that consumes and issues
+    its captcha challenges, then looks up): on SQLite its reads then hold no write lock, so the
+    other workers' writes do not wait for them. A write after this call would risk "database is
+    locked" (see the module's docstring): call it only where nothing writes any more.
+    """
+    g.portal_reads_only = True
+
+
 def _wants_immediate() -> bool:
     if not has_request_context():
         return True  # CLI commands and background jobs write
+    if g.get("portal_reads_only"):
+        return False
     if request.method not in _READ_ONLY_METHODS or g.get("portal_writes"):
         return True
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import CursorResult, Executable, Row, bindparam, select
 
@@ -87,10 +88,17 @@ def _run(statement: Executable, **params: object) -> CursorResult:
     return db.session.connection().execute(statement, params)
 
 
-def current_edition_label() -> tuple[int, str] | None:
+class EditionRef(NamedTuple):
+    """The edition in service, as the searches and the search page need it."""
+
+    id: int
+    label: str
+
+
+def current_edition_ref() -> EditionRef | None:
     """Return the id and label of the edition in service, or None before the first import."""
     row = _run(_CURRENT_EDITION).first()
-    return (row.id, row.label) if row is not None else None
+    return EditionRef(row.id, row.label) if row is not None else None
 
 
 def active_village(raw_code: str | None) -> str | None:
@@ -106,7 +114,7 @@ def search_by_nik(nik: str) -> NikSearch:
     checked = check_nik(nik)
     if not checked.valid or checked.nik is None:
         raise InvalidNik(",".join(checked.codes))
-    edition = current_edition_label()
+    edition = current_edition_ref()
     if edition is None:
         return NikSearch(None, None)
     edition_id, label = edition
@@ -130,7 +138,7 @@ def search_by_name(village_code: str, name: str) -> NameSearch:
         raise UnknownVillage(village_code)
     if not is_searchable_name(name):
         raise UnsearchableName()
-    edition = current_edition_label()
+    edition = current_edition_ref()
     if edition is None:
         return NameSearch(None, place, (), more=False)
     edition_id, label = edition

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
+from portal.blueprints.cek import views as cek_views
 from portal.extensions import db
 from portal.models import CaptchaChallenge, Edition
 from portal.models.base import utcnow
@@ -217,6 +219,37 @@ def test_an_expired_challenge_is_refused(client):
 def test_an_unknown_challenge_is_refused(client, challenge):
     add_person(STORED_NAME, NIK)
     assert post_nik(client, NIK, challenge=challenge).status_code == 422
+
+
+def _stored(challenge_id: str) -> bool:
+    query = select(func.count()).select_from(CaptchaChallenge).where(CaptchaChallenge.id == challenge_id)
+    return db.session.scalar(query) == 1
+
+
+@pytest.mark.parametrize("headers", [HX, {}], ids=["htmx", "no-js"])
+@pytest.mark.parametrize("answer", [ANSWER, "XXXX"], ids=["solved", "wrong"])
+def test_every_answer_carries_one_live_challenge_and_spends_the_used_one(client, headers, answer):
+    add_person(STORED_NAME, NIK)
+    old = captcha_id(text_of(client.get("/cek")))
+    html = text_of(post_nik(client, NIK, answer=answer, headers=headers, challenge=old))
+    assert ("<html" in html) is (not headers)  # htmx gets the fragment, a plain form post the page
+    new = captcha_id(html)  # exactly one challenge in the answer
+    assert (_stored(old), _stored(new)) == (False, True)
+
+
+def test_the_used_challenge_stays_spent_when_the_look_up_fails(client, monkeypatch):
+    # The challenge is consumed and the next one committed before the look-up: a failing search
+    # (a database outage, a bug) cannot roll the guess back and make the challenge usable again.
+    add_person(STORED_NAME, NIK)
+    old = captcha_id(text_of(client.get("/cek")))
+
+    def failing(nik: str) -> None:
+        raise RuntimeError("look-up failed")
+
+    monkeypatch.setattr(cek_views, "search_by_nik", failing)
+    with contextlib.suppress(RuntimeError):
+        assert post_nik(client, NIK, headers=HX, challenge=old).status_code == 500
+    assert not _stored(old)
 
 
 # --- rate limits ---------------------------------------------------------------------------------------
