@@ -26,7 +26,8 @@ from .public import ProgramStatus, VillageRow, village_row
 PAGE_SIZE = 50
 
 #: ``?rt=`` takes "RT/RW" (e.g. "003/002"), or an RT alone to match it in every RW.
-_RT_PATTERN = re.compile(r"(\d{1,3})(?:/(\d{1,3}))?")
+# ASCII digits only: "\d" alone also matches Arabic-Indic and other scripts' digits.
+_RT_PATTERN = re.compile(r"(\d{1,3})(?:/(\d{1,3}))?", re.ASCII)
 
 
 class FilterError(ValueError):
@@ -115,7 +116,8 @@ def parse_filters(program: str | None, rt: str | None, page: str | None, known_p
     number = 1
     if page is not None and page.strip():
         text = page.strip()
-        if not text.isdigit() or len(text) > 6 or int(text) < 1:
+        # isascii first: "²".isdigit() is true but int("²") raises.
+        if not (text.isascii() and text.isdigit()) or len(text) > 6 or int(text) < 1:
             raise FilterError(_l("Nomor halaman tidak valid. Gunakan angka 1 atau lebih."))
         number = int(text)
     return Filters(program_code, rt_value, rw_value, number)

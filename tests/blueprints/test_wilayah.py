@@ -133,7 +133,7 @@ def test_filters(client: FlaskClient, seeded: list[Person]) -> None:
 @pytest.mark.parametrize(
     ("query", "message"),
     [("program=BLT", "Program bantuan tidak dikenal"), ("rt=abc", "RT tidak valid"), ("hal=0", "Nomor halaman"),
-     ("hal=%00", "Nomor halaman")],
+     ("hal=%00", "karakter yang tidak diizinkan")],
 )
 def test_bad_filters_get_400_with_a_message(client: FlaskClient, seeded: list[Person], query: str,
                                            message: str) -> None:

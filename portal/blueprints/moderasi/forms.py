@@ -77,7 +77,8 @@ def read_queue_request(args: Mapping[str, str], user: User) -> QueueRequest:
     deadline = _choice(args, "tenggat", DEADLINE_CHOICES, _l("Pilihan batas waktu tidak dikenal."))
     assignment = _choice(args, "penugasan", ASSIGNMENT_CHOICES, _l("Pilihan petugas tidak dikenal."))
     raw_page = (args.get("hal") or "1").strip()
-    if not raw_page.isdigit() or not 0 < int(raw_page) <= 100_000:
+    # isascii first: "²".isdigit() is true but int("²") raises; six digits reach the limit.
+    if not (raw_page.isascii() and raw_page.isdigit()) or len(raw_page) > 6 or not 0 < int(raw_page) <= 100_000:
         raise FilterError(_l("Nomor halaman harus berupa angka 1 atau lebih."))
     levels = area_levels(user, {name: (args.get(name) or "").strip() or None for name in LEVEL_NAMES})
     filters = QueueFilters(
@@ -95,4 +96,4 @@ def read_queue_request(args: Mapping[str, str], user: User) -> QueueRequest:
 def read_int(value: str | None) -> int | None:
     """Return a whole number from a form field, or None (missing or malformed)."""
     text = (value or "").strip()
-    return int(text) if text.isdigit() and len(text) <= 9 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None

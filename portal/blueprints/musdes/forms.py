@@ -104,7 +104,8 @@ class MinutesForm(FlaskForm):
     def validate_hadir(self, field: Field) -> None:
         """Require a whole number of people, at least one."""
         text = (field.data or "").strip()
-        if not text.isdigit() or not 0 < int(text) <= ATTENDANCE_MAX:
+        # isascii first: "²".isdigit() is true but int("²") raises; a long number too (over 4300 digits).
+        if not (text.isascii() and text.isdigit()) or len(text) > 6 or not 0 < int(text) <= ATTENDANCE_MAX:
             raise StopValidation(_("Isi jumlah peserta yang hadir dengan angka bulat, paling sedikit 1."))
         field.data = str(int(text))
 
@@ -145,7 +146,8 @@ def read_decisions(lines: Sequence[AgendaLine], form: Mapping[str, str]) -> list
         reason = (form.get(f"alasan-{line.case_id}") or "").strip()
         raw_version = (form.get(f"versi-{line.case_id}") or "").strip()
         item = DecisionInput(line, outcome if outcome in OUTCOMES else None, reason,
-                             int(raw_version) if raw_version.isdigit() else None)
+                             int(raw_version) if raw_version.isascii() and raw_version.isdigit()
+                             and len(raw_version) <= 9 else None)
         if item.outcome is None:
             item.errors.append(_("Pilih hasil musyawarah untuk %(tiket)s.", tiket=line.ticket))
         if item.version is None:
