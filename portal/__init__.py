@@ -57,6 +57,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    from .i18n import install_request_gettext
+
+    install_request_gettext(app)
     cache.init_app(app)
 
     from . import page_cache
