@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -286,9 +287,13 @@ def test_the_audit_log_filters(client, national):
     assert shown("?aksi=login") == ["login", "login"]
     assert shown("?pelaku=MOD.BANDUNG") == ["export", "note", "login"]
     assert shown("?objek=USL-3273-2026-BBBBBB") == ["note"]
-    today = utcnow().date().isoformat()
-    earlier = (utcnow() - timedelta(days=10)).date().isoformat()
-    assert "export" not in shown(f"?dari={(utcnow() - timedelta(days=2)).date().isoformat()}")
+    # The filter takes days in WIB: between 17:00 and 24:00 UTC the WIB day is already the next one.
+    def wib_day(days_ago: int) -> str:
+        return (utcnow() - timedelta(days=days_ago)).astimezone(ZoneInfo("Asia/Jakarta")).date().isoformat()
+
+    today = wib_day(0)
+    earlier = wib_day(10)
+    assert "export" not in shown(f"?dari={wib_day(2)}")
     assert shown(f"?dari={earlier}&sampai={earlier}&pelaku=mod.bandung") == ["export"]
     assert len(shown(f"?sampai={today}")) == 4
 
