@@ -7,13 +7,16 @@ served from a thread with CSRF on and the captcha's fixed test answer. Screensho
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import zxingcpp
 from flask import Flask
 from flask_migrate import upgrade
+from PIL import Image
 from sqlalchemy import select
 
 from portal import create_app
@@ -161,6 +164,9 @@ def test_usulan_end_to_end_with_htmx_and_an_upload(browser, served):  # noqa: F8
         assert re.fullmatch(r"USL-3273-\d{4}-[A-Z0-9]{6}", ticket)
         assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code)
         assert page.locator("svg.qr").is_visible()
+        # The QR code as the page shows it, read by a real decoder: the status link of this ticket.
+        shown = Image.open(io.BytesIO(page.locator("svg.qr").screenshot()))
+        assert [r.text for r in zxingcpp.read_barcodes(shown)] == [f"{served[0]}/status?tiket={ticket}"]
         assert page.locator("[data-cetak]").is_visible(), "the print button appears with JavaScript"
         assert code not in page.url
         assert "3273015203750033" not in page.content()
