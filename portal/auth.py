@@ -1,10 +1,11 @@
 """Staff sessions: sign-in, sign-out, the signed-in user, idle timeout, and ending sessions.
 
 Flask's session is a signed cookie. A staff session holds only the user id, the user's
-``session_epoch`` at sign-in and the time of the last request. Signing in clears the session
-first (nothing from before survives); a password change or deactivation bumps the epoch, which
-ends every other session of that user at its next request; 30 minutes without a request end a
-session too. Public pages never read or write the session.
+``session_epoch`` at sign-in, the time of the sign-in and the time of the last request. Signing
+in clears the session first (nothing from before survives); a password change or deactivation
+bumps the epoch, which ends every other session of that user at its next request; 30 minutes
+without a request end a session too, and so does the 12th hour after the sign-in however busy
+(ASVS V3.3.2: re-authenticate periodically). Public pages never read or write the session.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from .extensions import db
 from .models import User
 
 IDLE_TIMEOUT = 30 * 60
-_UID, _EPOCH, _SEEN = "staff_id", "staff_epoch", "staff_seen"
+#: Longest a session lasts from its sign-in, active or not: a working day with overtime.
+MAX_LIFETIME = 12 * 60 * 60
+_UID, _EPOCH, _SEEN, _SINCE = "staff_id", "staff_epoch", "staff_seen", "staff_since"
 _CACHE = "_portal_staff_user"
 
 
@@ -29,7 +32,7 @@ def login(user: User) -> None:
     session.clear()
     session[_UID] = user.id
     session[_EPOCH] = user.session_epoch
-    session[_SEEN] = int(time.time())
+    session[_SEEN] = session[_SINCE] = int(time.time())
     session.permanent = True
     _remember(user)
 
@@ -56,7 +59,9 @@ def current_user() -> User | None:
     if uid is not None:
         candidate = db.session.get(User, uid)
         now = int(time.time())
-        fresh = now - int(session.get(_SEEN, 0)) <= IDLE_TIMEOUT
+        # A session without a sign-in time (made before it was recorded) counts as expired.
+        fresh = (now - int(session.get(_SEEN, 0)) <= IDLE_TIMEOUT
+                 and now - int(session.get(_SINCE, 0)) <= MAX_LIFETIME)
         if (candidate is not None and candidate.active and candidate.session_epoch == session.get(_EPOCH)
                 and fresh):
             user = candidate

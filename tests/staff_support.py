@@ -29,4 +29,4 @@ def sign_in(client: FlaskClient, user: User) -> None:
         session.clear()
         session["staff_id"] = user.id
         session["staff_epoch"] = user.session_epoch
-        session["staff_seen"] = int(time.time())
+        session["staff_seen"] = session["staff_since"] = int(time.time())

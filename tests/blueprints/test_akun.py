@@ -174,7 +174,7 @@ def test_signing_in_renews_the_session(client):
     with client.session_transaction() as session:
         assert "sisa" not in session
         assert session.get("csrf_token") != "token-lama"
-        assert set(session) >= {"staff_id", "staff_epoch", "staff_seen"}
+        assert set(session) >= {"staff_id", "staff_epoch", "staff_seen", "staff_since"}
 
 
 @pytest.mark.parametrize("config_overrides", [{"WTF_CSRF_ENABLED": True}])
@@ -417,6 +417,31 @@ def test_idle_sessions_end_after_30_minutes(client):
     response = client.get("/akun")
     assert response.headers["Location"] == "/masuk?next=/akun"
     assert signed_in_id(client) is None
+
+
+def test_a_busy_session_still_ends_12_hours_after_the_sign_in(client):
+    make_user()
+    login(client)
+    assert client.get("/akun").status_code == 200
+    with client.session_transaction() as session:
+        session["staff_since"] = int(time.time()) - 12 * 60 * 60 + 60  # a minute left
+    assert client.get("/akun").status_code == 200  # the last minute still counts
+    with client.session_transaction() as session:
+        session["staff_since"] = int(time.time()) - 12 * 60 * 60 - 1
+        assert int(time.time()) - session["staff_seen"] < 60  # active a moment ago
+    response = client.get("/akun")
+    assert response.headers["Location"] == "/masuk?next=/akun"
+    assert signed_in_id(client) is None
+    assert login(client).status_code == 303  # signing in again starts a new 12 hours
+    assert client.get("/akun").status_code == 200
+
+
+def test_a_session_without_a_sign_in_time_is_ended(client):
+    make_user()
+    login(client)
+    with client.session_transaction() as session:
+        del session["staff_since"]
+    assert client.get("/akun").headers["Location"] == "/masuk?next=/akun"
 
 
 def test_a_password_change_ends_the_other_sessions(app, client):
