@@ -253,6 +253,32 @@ def retention_purge(dry_run: bool) -> None:
         click.echo("Penghapusan dicatat di log audit.")
 
 
+@retention_cli.command("erase")
+@click.argument("ticket")
+@click.option("--rujukan", required=True,
+              help="Nomor surat atau register permintaan (tanpa nama atau NIK); dicatat di log audit.")
+def retention_erase(ticket: str, rujukan: str) -> None:
+    """Hapus sekarang data pribadi satu laporan yang sudah ditutup, atas permintaan (UU PDP).
+
+    Menghapus identitas pelapor dan orang yang diusulkan/disanggah, uraian, balasan, dan semua
+    berkas bukti laporan TICKET; catatan anonim laporan dan statistik tetap. Exit status 1 when
+    the request cannot be carried out (unknown ticket, case still open, bad reference).
+    """
+    try:
+        result = retention.erase_case(ticket, rujukan)
+    except retention.ErasureRefused as refused:
+        db.session.rollback()
+        click.echo(str(refused), err=True)
+        raise SystemExit(1) from None
+    if result.already:
+        db.session.rollback()
+        click.echo(f"Laporan {result.ticket} sudah tidak menyimpan data pribadi; tidak ada yang diubah.")
+        return
+    db.session.commit()
+    click.echo(f"Data pribadi laporan {result.ticket} dihapus: {_n(result.messages)} balasan pelapor, "
+               f"{_n(result.evidence)} berkas bukti. Penghapusan dicatat di log audit dengan rujukan Anda.")
+
+
 @keys_cli.command("rotate")
 def keys_rotate() -> None:
     """Enkripsi ulang semua data terenkripsi dengan kunci terbaru (pertama) di PORTAL_DATA_KEYS.

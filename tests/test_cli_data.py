@@ -223,6 +223,33 @@ def test_retention_purge_cli_dry_run_then_purge(runner, app, tmp_path):
     assert "Tidak ada laporan" in again.output
 
 
+def test_retention_erase_cli_one_case_on_request(runner, app, tmp_path):
+    _import(runner, _write(tmp_path, [person(1)]), "--activate")
+    now = utcnow()
+    open_case = file_case(now=now, number=1)
+    closed = file_case(now=now, closed_at=now + timedelta(minutes=5), number=2)
+
+    refused = runner.invoke(args=["portal", "retention", "erase", open_case.ticket, "--rujukan", "Surat 7"])
+    assert refused.exit_code == 1
+    assert "masih diproses" in refused.output
+    unknown = runner.invoke(args=["portal", "retention", "erase", "USL-0000-2026-XXXXXX", "--rujukan", "Surat 7"])
+    assert (unknown.exit_code, "Tiket tidak ditemukan" in unknown.output) == (1, True)
+    missing = runner.invoke(args=["portal", "retention", "erase", closed.ticket])
+    assert missing.exit_code == 2
+    assert "--rujukan" in missing.output
+
+    done = runner.invoke(args=["portal", "retention", "erase", closed.ticket, "--rujukan", "Surat 7"])
+    assert done.exit_code == 0, done.output
+    assert f"Data pribadi laporan {closed.ticket} dihapus: 1 balasan pelapor, 2 berkas bukti" in done.output
+    db.session.refresh(closed)
+    db.session.refresh(open_case)
+    assert closed.reporter_name_enc is None
+    assert open_case.reporter_name_enc is not None
+    again = runner.invoke(args=["portal", "retention", "erase", closed.ticket, "--rujukan", "Surat 7"])
+    assert again.exit_code == 0
+    assert "sudah tidak menyimpan data pribadi" in again.output
+
+
 def test_keys_rotate_cli(runner, app, tmp_path):
     old, new = app.config["DATA_KEY_LIST"][0], Fernet.generate_key()
     _import(runner, _write(tmp_path, [person(1)]), "--activate")

@@ -30,7 +30,7 @@ class AuditEvent(db.Model):
     #: The actor's username at the time (kept if the account is renamed), or "sistem".
     actor: Mapped[str] = mapped_column(String(60))
     #: e.g. ``login``, ``login_failed``, ``case_transition``, ``identity_view``, ``evidence_view``,
-    #: ``note``, ``export``, ``user_create``, ``user_update``, ``retention_purge``.
+    #: ``note``, ``export``, ``user_create``, ``user_update``, ``retention_purge``, ``erasure_request``.
     action: Mapped[str] = mapped_column(String(40))
     #: ``case``, ``user``, ``evidence``, ``export``, ``musdes`` …, and its id (a ticket, a username).
     object_type: Mapped[str | None] = mapped_column(String(20))

@@ -16,6 +16,7 @@ other identity column empty, so a second run finds nothing left to do.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -95,20 +96,9 @@ def purge(
                     select(func.count()).select_from(CaseEvidence).where(CaseEvidence.case_id.in_(chunk))
                 )
         else:
-            db.session.execute(
-                update(Case).where(Case.id.in_(chunk)).values({
-                    **dict.fromkeys(IDENTITY_COLUMNS), "reporter_nik_hmac": PURGED, "version": Case.version + 1,
-                }).execution_options(synchronize_session=False)
-            )
-            messages += db.session.execute(
-                update(CaseEvent).where(message_rows).values(reporter_message_enc=None)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if with_evidence:
-                evidence += db.session.execute(
-                    delete(CaseEvidence).where(CaseEvidence.case_id.in_(chunk))
-                    .execution_options(synchronize_session=False)
-                ).rowcount
+            erased_messages, erased_evidence = _erase(chunk, with_evidence)
+            messages += erased_messages
+            evidence += erased_evidence
         if progress:
             progress(len(chunk))
     result = PurgeResult(before, len(ids), messages, evidence, dry_run)
@@ -121,3 +111,78 @@ def purge(
         db.session.expire_all()
     db.session.flush()
     return result
+
+
+def _erase(case_ids: list[int], with_evidence: bool) -> tuple[int, int]:
+    """Empty the identity columns, the reporters' messages and (optionally) the evidence of these cases.
+
+    Returns the numbers of messages and evidence files erased. Flushes nothing itself.
+    """
+    db.session.execute(
+        update(Case).where(Case.id.in_(case_ids)).values({
+            **dict.fromkeys(IDENTITY_COLUMNS), "reporter_nik_hmac": PURGED, "version": Case.version + 1,
+        }).execution_options(synchronize_session=False)
+    )
+    messages = db.session.execute(
+        update(CaseEvent).where(CaseEvent.case_id.in_(case_ids), CaseEvent.reporter_message_enc.is_not(None))
+        .values(reporter_message_enc=None).execution_options(synchronize_session=False)
+    ).rowcount
+    evidence = 0
+    if with_evidence:
+        evidence = db.session.execute(
+            delete(CaseEvidence).where(CaseEvidence.case_id.in_(case_ids))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return messages, evidence
+
+
+class ErasureRefused(Exception):
+    """An erasure request that cannot be carried out; the message says why, in Bahasa Indonesia."""
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureResult:
+    """What ``erase_case`` erased; ``already`` when the case held no personal data any more."""
+
+    ticket: str
+    messages: int
+    evidence: int
+    already: bool
+
+
+#: Longest request reference kept in the audit log (a letter or register number, not a name).
+REFERENCE_MAX = 60
+
+
+def erase_case(ticket: str, reference: str) -> ErasureResult:
+    """Erase the personal data of one closed case now, on a data subject's request (UU PDP).
+
+    The same erasure as the retention purge, evidence included whatever the purge setting, for
+    one case before its retention period has passed. ``reference`` (the request's register or
+    letter number) goes into the audit chain with the ticket; flushes, never commits.
+    """
+    reference = " ".join(reference.split())
+    if not reference or len(reference) > REFERENCE_MAX:
+        raise ErasureRefused(f"Isi nomor rujukan permintaan (nomor surat atau register), paling banyak "
+                             f"{REFERENCE_MAX} karakter, tanpa nama atau NIK.")
+    if re.search(r"\d{16}", re.sub(r"[\s.\-]", "", reference)):
+        raise ErasureRefused("Nomor rujukan tidak boleh berisi NIK atau nomor KK; pakai nomor surat atau register.")
+    case = db.session.scalar(select(Case).where(Case.ticket == ticket.strip().upper()))
+    if case is None:
+        raise ErasureRefused("Tiket tidak ditemukan. Periksa kembali nomor tiketnya, misalnya USL-3273-2026-ABC123.")
+    if case.closed_at is None:
+        raise ErasureRefused(f"Laporan {case.ticket} masih diproses. Tutup laporan itu dulu di halaman moderasi "
+                             "(misalnya ditolak atas permintaan pelapor), lalu ulangi perintah ini.")
+    identified = db.session.scalar(select(func.count()).select_from(Case).where(Case.id == case.id,
+                                                                                 _still_identified()))
+    identified = identified or db.session.scalar(
+        select(func.count()).select_from(CaseEvidence).where(CaseEvidence.case_id == case.id))
+    if not identified:
+        return ErasureResult(case.ticket, 0, 0, already=True)
+    messages, evidence = _erase([case.id], with_evidence=True)
+    audit.record("erasure_request", object_type="case", object_id=case.ticket, details={
+        "reference": reference, "messages": messages, "evidence": evidence,
+    })
+    db.session.expire_all()
+    db.session.flush()
+    return ErasureResult(case.ticket, messages, evidence, already=False)

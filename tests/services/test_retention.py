@@ -130,3 +130,56 @@ def test_evidence_stays_when_the_setting_says_so(cases):
 @pytest.mark.parametrize("config_overrides", [{"RETENTION_DAYS": 30}])
 def test_the_period_comes_from_the_settings(cases):
     assert retention.purge(now=START + timedelta(days=10 + 31)).cases == 1
+
+
+# --- erasure on request, before the retention period -------------------------------------------------
+
+
+def test_an_erasure_request_erases_one_closed_case_now_and_is_audited(cases):
+    old, recent, still_open = cases
+    events = db.session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == recent.id))
+    result = retention.erase_case(recent.ticket.lower(), "  Surat 470/123-Dinsos  ")
+    assert (result.ticket, result.messages, result.evidence, result.already) == (recent.ticket, 1, 2, False)
+    identity = _identity(recent)
+    assert identity.pop("reporter_nik_hmac") == PURGED
+    assert set(identity.values()) == {None}
+    assert _evidence(recent) == 0
+    assert _messages(recent) == []
+    # The record and its timeline stay; the other cases are untouched.
+    assert db.session.scalar(select(func.count()).select_from(CaseEvent).where(
+        CaseEvent.case_id == recent.id)) == events
+    assert recent.state == "ditolak"
+    assert decrypt_text(_identity(old)["reporter_name_enc"]) == "BUDI SANTOSO"
+    assert _evidence(old) == 2
+    entry = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "erasure_request")).one()
+    assert entry.object_id == recent.ticket
+    assert '"reference":"Surat 470/123-Dinsos"' in entry.details
+    assert "BUDI" not in entry.details
+    assert "3273" not in entry.details.replace(recent.ticket, "")
+    assert audit.verify().broken_id is None
+
+
+def test_a_second_erasure_request_finds_nothing_and_records_nothing_more(cases):
+    _old, recent, _open = cases
+    retention.erase_case(recent.ticket, "Surat 1")
+    again = retention.erase_case(recent.ticket, "Surat 2")
+    assert again.already
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "erasure_request")) == 1
+
+
+@pytest.mark.parametrize(("which", "reference", "message"), [
+    ("open", "Surat 1", "masih diproses"),
+    ("none", "Surat 1", "Tiket tidak ditemukan"),
+    ("recent", "   ", "Isi nomor rujukan"),
+    ("recent", "x" * 61, "paling banyak 60"),
+    ("recent", "NIK 3273.0152.0375.0001", "tidak boleh berisi NIK"),
+])
+def test_erasure_requests_that_cannot_be_carried_out_change_nothing(cases, which, reference, message):
+    _old, recent, still_open = cases
+    ticket = {"open": still_open.ticket, "recent": recent.ticket, "none": "USL-3273-2026-ZZZZZZ"}[which]
+    with pytest.raises(retention.ErasureRefused, match=message):
+        retention.erase_case(ticket, reference)
+    assert decrypt_text(_identity(still_open)["reporter_name_enc"]) == "BUDI SANTOSO"
+    assert decrypt_text(_identity(recent)["reporter_name_enc"]) == "BUDI SANTOSO"
+    assert _evidence(recent) == 2
