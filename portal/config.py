@@ -142,6 +142,9 @@ class Config:
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
     LANGUAGES = ("id", "en")
+    # Stated, not left to Flask-Limiter's default: its one limiter object keeps the last app's
+    # setting, so an app built after one with limits off (in the tests) would have none either.
+    RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "fixed-window"
     # Redis down: each worker counts the same limits in its own memory until Redis answers again

@@ -169,7 +169,6 @@ def regions(app: Flask) -> list[str]:
 
 @cache
 def _bandung_rows() -> tuple[Any, ...]:
-    from portal.services.regions import RegionRow, bundled_rows
+    from portal.services.regions import bundled_rows
 
-    return tuple(RegionRow(r.line, r.code, r.name) for r in bundled_rows()
-                 if r.code in ("32", "32.73") or r.code.startswith("32.73."))
+    return tuple(r for r in bundled_rows() if r.code in ("32", "32.73") or r.code.startswith("32.73."))

@@ -96,3 +96,16 @@ def test_several_workers_need_shared_storage():
 def test_a_bad_key_prefix_is_refused(database_url, prefix):
     with pytest.raises(ConfigError, match="PORTAL_RATELIMIT_KEY_PREFIX"):
         create_app(make_config(database_url, RATELIMIT_KEY_PREFIX=prefix))
+
+
+def test_an_app_built_after_one_with_limits_off_has_its_limits(database_url):
+    # Flask-Limiter has one limiter object; without RATELIMIT_ENABLED stated in the defaults the
+    # second app would inherit the first one's "off".
+    from portal import create_app
+    from portal.extensions import limiter
+    from tests.support import make_config
+
+    create_app(make_config(database_url, RATELIMIT_ENABLED=False))
+    assert limiter.enabled is False
+    create_app(make_config(database_url))
+    assert limiter.enabled is True

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 
 from ..extensions import db
 from ..models import Case, CaseEvent, CaseEvidence
@@ -65,6 +65,11 @@ def _still_identified():
     return or_(Case.reporter_nik_hmac != PURGED, *(table.c[name].is_not(None) for name in IDENTITY_COLUMNS))
 
 
+def _messages_of(case_ids: list[int]):
+    """SQL condition: the reporters' messages (replies) of these cases that still exist."""
+    return and_(CaseEvent.case_id.in_(case_ids), CaseEvent.reporter_message_enc.is_not(None))
+
+
 def due_case_ids(before: datetime) -> list[int]:
     """Return the ids of cases closed before ``before`` that still hold identity, oldest first."""
     return list(db.session.scalars(
@@ -88,9 +93,8 @@ def purge(
     messages = evidence = 0
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
-        message_rows = and_(CaseEvent.case_id.in_(chunk), CaseEvent.reporter_message_enc.is_not(None))
         if dry_run:
-            messages += db.session.scalar(select(func.count()).select_from(CaseEvent).where(message_rows))
+            messages += db.session.scalar(select(func.count()).select_from(CaseEvent).where(_messages_of(chunk)))
             if with_evidence:
                 evidence += db.session.scalar(
                     select(func.count()).select_from(CaseEvidence).where(CaseEvidence.case_id.in_(chunk))
@@ -124,8 +128,8 @@ def _erase(case_ids: list[int], with_evidence: bool) -> tuple[int, int]:
         }).execution_options(synchronize_session=False)
     )
     messages = db.session.execute(
-        update(CaseEvent).where(CaseEvent.case_id.in_(case_ids), CaseEvent.reporter_message_enc.is_not(None))
-        .values(reporter_message_enc=None).execution_options(synchronize_session=False)
+        update(CaseEvent).where(_messages_of(case_ids)).values(reporter_message_enc=None)
+        .execution_options(synchronize_session=False)
     ).rowcount
     evidence = 0
     if with_evidence:
@@ -173,11 +177,10 @@ def erase_case(ticket: str, reference: str) -> ErasureResult:
     if case.closed_at is None:
         raise ErasureRefused(f"Laporan {case.ticket} masih diproses. Tutup laporan itu dulu di halaman moderasi "
                              "(misalnya ditolak atas permintaan pelapor), lalu ulangi perintah ini.")
-    identified = db.session.scalar(select(func.count()).select_from(Case).where(Case.id == case.id,
-                                                                                 _still_identified()))
-    identified = identified or db.session.scalar(
-        select(func.count()).select_from(CaseEvidence).where(CaseEvidence.case_id == case.id))
-    if not identified:
+    # Evidence may outlive a purge run with RETENTION_PURGE_EVIDENCE off: then it is what is left.
+    has_identity = db.session.scalar(select(exists().where(Case.id == case.id, _still_identified())))
+    has_evidence = db.session.scalar(select(exists().where(CaseEvidence.case_id == case.id)))
+    if not (has_identity or has_evidence):
         return ErasureResult(case.ticket, 0, 0, already=True)
     messages, evidence = _erase([case.id], with_evidence=True)
     audit.record("erasure_request", object_type="case", object_id=case.ticket, details={

@@ -10,7 +10,7 @@ import pytest
 from flask import before_render_template
 
 from portal.extensions import db
-from portal.services.regions import RegionRow, bundled_rows, import_regions
+from portal.services.regions import bundled_rows, import_regions
 from tests.blueprints.test_cek_sqlite import _no_purge, _transactions, pytestmark, sqlite_file_app
 from tests.laporan_support import SUKARASA, captcha_id, text_of, usulan_data
 
@@ -21,7 +21,7 @@ __all__ = ["_no_purge", "pytestmark", "sqlite_file_app"]
 def with_regions(sqlite_file_app):
     wanted = [row for row in bundled_rows() if row.code in ("32", "32.73", "32.73.01", SUKARASA)]
     with sqlite_file_app.app_context():
-        import_regions([RegionRow(r.line, r.code, r.name) for r in wanted])
+        import_regions(wanted)
         db.session.commit()
     return sqlite_file_app
 

@@ -46,8 +46,7 @@ LANGUAGES = ("id", "en")
 NARROW_WIDTHS = (320, 640)
 
 
-#: Generous rate limits: the module opens many forms and captchas from one address. (Not
-#: RATELIMIT_ENABLED=False: Flask-Limiter keeps that on the shared limiter, for later apps too.)
+#: Generous rate limits: the module opens many forms and captchas from one address.
 NO_LIMITS = {name: "10000/minute" for name in (
     "CEK_RATE_LIMIT", "CEK_PAGE_RATE_LIMIT", "CAPTCHA_RATE_LIMIT_NEW", "CAPTCHA_RATE_LIMIT_IMAGE",
     "CAPTCHA_RATE_LIMIT_AUDIO", "SUBMISSION_RATE_LIMIT", "SUBMISSION_PAGE_RATE_LIMIT", "STATUS_RATE_LIMIT",

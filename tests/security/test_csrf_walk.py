@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import AuditEvent, Case, Role
 from tests.staff_support import make_user, sign_in
+from tests.test_access import _sample_path
 
 #: Endpoints that may take a POST without a token, and why. Empty: /healthz is GET only.
 EXEMPT: dict[str, str] = {}
@@ -24,16 +25,7 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 @pytest.fixture
 def config_overrides() -> dict:
-    # (Not RATELIMIT_ENABLED=False: Flask-Limiter keeps it on the shared limiter, for later apps too.)
     return {"WTF_CSRF_ENABLED": True}
-
-
-def _sample_path(rule) -> str:
-    values = {}
-    for name in rule.arguments:
-        converter = rule._converters[name]  # noqa: SLF001 - the URL map is the thing under test
-        values[name] = "1" if type(converter).__name__ == "IntegerConverter" else "x1"
-    return rule.build(values, append_unknown=False)[1]
 
 
 def _unsafe_rules(app: Flask) -> list[tuple[str, str, str]]:
